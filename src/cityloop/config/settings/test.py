@@ -1,0 +1,20 @@
+"""Test settings: a real database (SQLite by default, PostgreSQL when DATABASE_URL names one)."""
+
+import tempfile
+from pathlib import Path
+
+from cityloop.config.settings.base import *  # noqa: F403
+from cityloop.config.settings.base import DATABASES, database_config
+from cityloop.config.env import env
+
+_TMP = Path(tempfile.mkdtemp(prefix="cityloop-test-"))
+DATA_DIR = _TMP
+MEDIA_ROOT = _TMP / "media"
+STATIC_ROOT = _TMP / "static"
+STATIC_ROOT.mkdir()
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; production uses Argon2
+DATABASES = {"default": database_config(env("DATABASE_URL", f"sqlite:///{_TMP / 'test.sqlite3'}"))}
+DATABASES["default"]["TEST"] = {"NAME": None if "sqlite" in DATABASES["default"]["ENGINE"] else "test_cityloop"}
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_BROKER_URL = "memory://"

@@ -1,0 +1,221 @@
+"""The ticket (工单), its append-only event log, the category taxonomy, time-limit policy and working calendar."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from cityloop.core.models import TimeStampedModel
+from cityloop.organisation.models import Area, TreeNode, Unit
+from cityloop.security.access import Grants
+from cityloop.tickets.choices import (
+    Channel,
+    LimitUnit,
+    Satisfaction,
+    Stage,
+    Status,
+    TicketType,
+    Urgency,
+)
+
+
+class Category(TreeNode):
+    """A node of the three-level category taxonomy (GB/T 39666-style codes)."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=100, blank=True)
+    parent = models.ForeignKey("self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="children")
+    level = models.PositiveSmallIntegerField(_("level"), default=1)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["path"]
+        constraints = [models.CheckConstraint(condition=models.Q(level__gte=1, level__lte=3),
+                                              name="category_level_1_to_3")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Ticket(TimeStampedModel):
+    number = models.CharField(_("number"), max_length=24, unique=True, null=True, editable=False)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    ticket_type = models.CharField(_("type"), max_length=16, choices=TicketType.choices)
+    urgency = models.CharField(_("urgency"), max_length=16, choices=Urgency.choices, default=Urgency.NORMAL)
+    is_complex = models.BooleanField(_("complex"), default=False)
+    category = models.ForeignKey(Category, verbose_name=_("category"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="tickets")
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), max_length=5000)
+
+    citizen = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("citizen account"), null=True,
+                                blank=True, on_delete=models.SET_NULL, related_name="own_tickets")
+    citizen_name = models.CharField(_("citizen name"), max_length=100, blank=True)
+    citizen_phone = models.CharField(_("citizen phone"), max_length=32, blank=True, db_index=True)
+    citizen_email = models.EmailField(_("citizen e-mail"), blank=True)
+
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    area = models.ForeignKey(Area, verbose_name=_("area"), null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="tickets")
+    # Copies of the area's and unit's tree paths: scope checks are then one indexed prefix match.
+    area_path = models.CharField(max_length=255, blank=True, db_index=True, editable=False)
+
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.RECEIVED,
+                              db_index=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    unit = models.ForeignKey(Unit, verbose_name=_("handling unit"), null=True, blank=True,
+                             on_delete=models.PROTECT, related_name="tickets")
+    unit_path = models.CharField(max_length=255, blank=True, db_index=True, editable=False)
+    co_units = models.ManyToManyField(Unit, verbose_name=_("co-handling units"), blank=True,
+                                      related_name="co_tickets")
+
+    dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
+    signed_at = models.DateTimeField(_("signed for at"), null=True, blank=True)
+    contacted_at = models.DateTimeField(_("citizen contacted at"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    suspended_at = models.DateTimeField(_("suspended at"), null=True, blank=True)
+
+    sign_due = models.DateTimeField(_("sign-for due"), null=True, blank=True)
+    contact_due = models.DateTimeField(_("contact due"), null=True, blank=True)
+    complete_due = models.DateTimeField(_("completion due"), null=True, blank=True)
+    # The deadline of the stage the ticket is in now, and when its warning starts (75 % of the limit).
+    due_at = models.DateTimeField(_("due"), null=True, blank=True, db_index=True)
+    warn_at = models.DateTimeField(_("warning from"), null=True, blank=True)
+    overdue_flagged_at = models.DateTimeField(_("flagged overdue at"), null=True, blank=True)
+
+    reply = models.TextField(_("reply"), blank=True)
+    resolved = models.BooleanField(_("resolved"), null=True, blank=True)
+    satisfaction = models.CharField(_("satisfaction"), max_length=24, choices=Satisfaction.choices, blank=True)
+    reopen_count = models.PositiveSmallIntegerField(_("reopened"), default=0)
+    return_count = models.PositiveSmallIntegerField(_("returned"), default=0)
+    requested_extension_days = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    merged_into = models.ForeignKey("self", verbose_name=_("merged into"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="merged_tickets")
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    # "<client>:<key>": a retried create with the same key returns the first ticket.
+    idempotency_key = models.CharField(max_length=160, unique=True, null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["unit_path", "status", "due_at"], name="ticket_unit_queue"),
+            models.Index(fields=["area_path", "created_at"], name="ticket_area_time"),
+            models.Index(fields=["status", "due_at"], name="ticket_status_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    # The scope protocol of cityloop.security.access: which tickets a set of grants reaches.
+    @classmethod
+    def scope_filter(cls, grants: Grants) -> models.Q:
+        q = models.Q(pk__in=[])
+        for path in grants.area_paths:
+            q |= models.Q(area_path__startswith=path)
+        for path in grants.unit_paths:
+            co_handled = cls.co_units.through.objects.filter(ticket_id=models.OuterRef("pk"),
+                                                             unit__path__startswith=path)
+            q |= models.Q(unit_path__startswith=path) | models.Q(models.Exists(co_handled))
+        if grants.own and grants.user_id is not None:
+            q |= models.Q(citizen_id=grants.user_id)
+        return q
+
+    def in_scope(self, grants: Grants) -> bool:
+        if grants.own and grants.user_id is not None and self.citizen_id == grants.user_id:
+            return True
+        if any(self.area_path.startswith(path) for path in grants.area_paths):
+            return True
+        return any(p.startswith(path) for p in self.handling_unit_paths() for path in grants.unit_paths)
+
+    def handling_unit_paths(self) -> tuple[str, ...]:
+        return (self.unit_path, *self.co_units.values_list("path", flat=True))
+
+
+class TicketEvent(models.Model):
+    """One step in a ticket's life. Append-only: written with the status change, never updated."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("action"), max_length=32)
+    from_status = models.CharField(_("from"), max_length=20, choices=Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, choices=Status.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="+")
+    actor_unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("time"), db_index=True)
+    note = models.TextField(_("note"), blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("ticket event")
+        verbose_name_plural = _("ticket events")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["ticket", "at"], name="event_ticket_time")]
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if self.pk is not None:
+            raise ValueError("ticket events are append-only")
+        super().save(*args, **kwargs)
+
+
+class TimeLimitPolicy(TimeStampedModel):
+    """How long a stage may take. The most specific row that matches a ticket applies."""
+
+    stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices)
+    ticket_type = models.CharField(_("type"), max_length=16, choices=TicketType.choices, blank=True)
+    urgency = models.CharField(_("urgency"), max_length=16, choices=Urgency.choices, blank=True)
+    category = models.ForeignKey(Category, verbose_name=_("category (with its subcategories)"), null=True,
+                                 blank=True, on_delete=models.CASCADE)
+    is_complex = models.BooleanField(_("complex only"), default=False)
+    amount = models.PositiveIntegerField(_("amount"))
+    limit_unit = models.CharField(_("unit of time"), max_length=16, choices=LimitUnit.choices)
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("time-limit policy")
+        verbose_name_plural = _("time-limit policies")
+
+    def __str__(self) -> str:
+        return f"{self.get_stage_display()}: {self.amount} {self.get_limit_unit_display()}"
+
+
+class CalendarYear(models.Model):
+    """A year whose holidays and make-up workdays are known; other years fall back to plain weekends."""
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    source = models.CharField(_("source"), max_length=100, default="chinese_calendar")
+
+    class Meta:
+        verbose_name = _("calendar year")
+        verbose_name_plural = _("calendar years")
+        ordering = ["year"]
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class CalendarDay(models.Model):
+    """A day that breaks the Monday-to-Friday rule: a holiday on a weekday or a make-up workday (调休)."""
+
+    date = models.DateField(_("date"), unique=True)
+    is_workday = models.BooleanField(_("working day"))
+    name = models.CharField(_("name"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"
+

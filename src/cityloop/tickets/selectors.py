@@ -1,0 +1,50 @@
+"""Reads of tickets beyond one row, always through the access gate."""
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from cityloop.core import clock
+from cityloop.security import grants as g
+from cityloop.security.access import access_object, can, grants_for, visible_to
+from cityloop.tickets.choices import SlaState
+from cityloop.tickets.models import Ticket, TicketEvent
+from cityloop.tickets.workflow import Transition, allowed_actions
+
+
+def ticket_list_visible(user: Any, *, status: str | None = None, unit_id: int | None = None,
+                        sla_state: str | None = None) -> QuerySet[Ticket]:
+    tickets = visible_to(user, g.VIEW, Ticket.objects.all())
+    if status:
+        tickets = tickets.filter(status=status)
+    if unit_id:
+        tickets = tickets.filter(unit_id=unit_id)
+    if sla_state:
+        now = clock.now()
+        if sla_state == SlaState.OVERDUE:
+            tickets = tickets.filter(due_at__lt=now)
+        elif sla_state == SlaState.WARNING:
+            tickets = tickets.filter(warn_at__lte=now, due_at__gte=now)
+        else:
+            tickets = tickets.exclude(due_at__lt=now).exclude(warn_at__lte=now)
+    return tickets
+
+
+def ticket_get(user: Any, ticket_id: int) -> Ticket:
+    return access_object(user, g.VIEW, Ticket.objects.select_related("unit").prefetch_related("co_units"),
+                         pk=ticket_id)
+
+
+def ticket_actions_for(user: Any, ticket: Ticket) -> list[Transition]:
+    """The actions the user may take on the ticket in its current state."""
+    return [t for t in allowed_actions(ticket.status)
+            if (grants := grants_for(user, t.permission)) and not grants.empty and ticket.in_scope(grants)]
+
+
+def ticket_event_list(user: Any, ticket_id: int) -> QuerySet[TicketEvent]:
+    ticket = ticket_get(user, ticket_id)
+    return ticket.events.select_related("actor").order_by("at", "id")
+
+
+def ticket_contact_visible(user: Any, ticket: Ticket) -> bool:
+    return can(user, g.VIEW_CONTACT, ticket)

@@ -1,0 +1,288 @@
+"""Every write to a ticket. `ticket_transition()` is the only code that changes a ticket's status."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cityloop.core import clock
+from cityloop.core.errors import ApplicationError, Conflict, InvalidInput, NotFound
+from cityloop.organisation.geo import locate_grid
+from cityloop.organisation.models import Area, Unit
+from cityloop.security import grants as g
+from cityloop.security.access import can, grants_for
+from cityloop.tickets import sla
+from cityloop.tickets.choices import OPEN_STATUSES, Satisfaction, Status
+from cityloop.tickets.models import Category, Ticket, TicketEvent
+from cityloop.tickets.workflow import MAX_REOPENS, SYSTEM, TRANSITIONS
+
+
+class PermissionDenied(ApplicationError):
+    status = 403
+    code = "permission_denied"
+
+
+@dataclass
+class TicketInput:
+    channel: str
+    ticket_type: str
+    title: str
+    description: str
+    urgency: str = "normal"
+    is_complex: bool = False
+    category_id: int | None = None
+    citizen_name: str = ""
+    citizen_phone: str = ""
+    citizen_email: str = ""
+    address: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+@dataclass
+class TransitionInput:
+    """What an action may carry; each action uses the fields it needs and checks them."""
+
+    note: str = ""
+    unit_id: int | None = None
+    co_unit_ids: list[int] = field(default_factory=list)
+    reply: str = ""
+    days: int | None = None
+    resolved: bool | None = None
+    satisfaction: str = ""
+    merged_into_id: int | None = None
+
+
+def _root_area() -> Area:
+    root = Area.objects.filter(parent__isnull=True).order_by("pk").first()
+    if root is None:
+        raise Conflict(_("The organisation tree is empty: create the city first."), code="no_city")
+    return root
+
+
+def _resolve_area(data: TicketInput) -> Area:
+    if data.latitude is not None and data.longitude is not None:
+        grid = locate_grid(data.longitude, data.latitude)
+        if grid is not None:
+            return grid
+    return _root_area()
+
+
+def ticket_create(*, actor: Any, data: TicketInput, idempotency_key: str = "",
+                  client: str = "") -> tuple[Ticket, bool]:
+    """Accept a demand. Returns (ticket, created); a retry with the same key returns the first ticket."""
+    if actor is not None and actor.is_authenticated and grants_for(actor, g.CREATE).empty:
+        raise PermissionDenied(_("You may not create tickets."))
+    scoped_key = f"{client or (actor.pk if actor else 'anonymous')}:{idempotency_key}" if idempotency_key else None
+    if scoped_key:
+        existing = Ticket.objects.filter(idempotency_key=scoped_key).first()
+        if existing:
+            return existing, False
+    if data.category_id is not None and not Category.objects.filter(pk=data.category_id, active=True).exists():
+        raise InvalidInput(_("Unknown category."), code="unknown_category", details={"field": "category_id"})
+    area = _resolve_area(data)
+    now = clock.now()
+    is_staff_member = actor is not None and actor.is_authenticated and actor.memberships.exists()
+    try:
+        with transaction.atomic():
+            ticket = Ticket.objects.create(
+                **data.__dict__, area=area, area_path=area.path, created_at=now, updated_at=now,
+                citizen=actor if actor is not None and actor.is_authenticated and not is_staff_member else None,
+                created_by=actor if actor is not None and actor.is_authenticated else None,
+                idempotency_key=scoped_key,
+            )
+            ticket.number = f"{timezone.localtime(now):%Y%m%d}{ticket.pk:06d}"
+            Ticket.objects.filter(pk=ticket.pk).update(number=ticket.number)
+            _write_event(ticket, action="receive", from_status="", actor=actor, unit_id=None, at=now)
+    except IntegrityError:
+        # Two retries raced: the other one won, and its ticket is the answer to both.
+        existing = Ticket.objects.filter(idempotency_key=scoped_key).first() if scoped_key else None
+        if existing is None:
+            raise
+        return existing, False
+    return ticket, True
+
+
+def _write_event(ticket: Ticket, *, action: str, from_status: str, actor: Any, unit_id: int | None,
+                 at: dt.datetime, note: str = "", data: dict[str, Any] | None = None) -> TicketEvent:
+    return TicketEvent.objects.create(
+        ticket=ticket, action=action, from_status=from_status, to_status=ticket.status,
+        actor=actor if actor is not None and actor.is_authenticated else None, actor_unit_id=unit_id,
+        at=at, note=note, data=data or {})
+
+
+def _unit(unit_id: int | None, field_name: str = "unit_id") -> Unit:
+    unit = Unit.objects.filter(pk=unit_id, active=True).first() if unit_id else None
+    if unit is None:
+        raise InvalidInput(_("Choose an active handling unit."), code="unit_required", details={"field": field_name})
+    return unit
+
+
+def _require(value: Any, message: str, field_name: str) -> None:
+    if value in (None, "", []):
+        raise InvalidInput(message, code="field_required", details={"field": field_name})
+
+
+def _assign(ticket: Ticket, unit: Unit, now: dt.datetime) -> None:
+    ticket.unit, ticket.unit_path = unit, unit.path
+    ticket.dispatched_at = now
+    ticket.signed_at = ticket.contacted_at = ticket.completed_at = ticket.closed_at = None
+    ticket.requested_extension_days = None
+    sla.start_clocks(ticket, now)
+
+
+def _apply(ticket: Ticket, action: str, params: TransitionInput, now: dt.datetime) -> dict[str, Any]:
+    """The effect of one action on the ticket's fields; returns what the event should record."""
+    record: dict[str, Any] = {}
+    if action in {"dispatch", "arbitrate"}:
+        unit = _unit(params.unit_id)
+        co_units = list(Unit.objects.filter(pk__in=params.co_unit_ids, active=True).exclude(pk=unit.pk))
+        if len(co_units) != len(set(params.co_unit_ids) - {unit.pk}):
+            raise InvalidInput(_("Unknown co-handling unit."), code="unknown_unit", details={"field": "co_unit_ids"})
+        _assign(ticket, unit, now)
+        ticket.co_units.set(co_units)
+        record = {"unit": unit.pk, "co_units": [u.pk for u in co_units]}
+    elif action == "answer":
+        _require(params.reply, _("Write the answer given to the citizen."), "reply")
+        ticket.reply, ticket.completed_at, ticket.closed_at = params.reply, now, now
+    elif action in {"return", "dispute", "invalidate", "suspend", "refuse_extension", "urge", "supervise"}:
+        _require(params.note, _("Give the reason."), "note")
+        if action == "return":
+            if ticket.sign_due and now > ticket.sign_due:
+                raise Conflict(_("The time for returning this ticket has passed; handle it or ask the centre."),
+                               code="return_window_closed")
+            ticket.return_count += 1
+            record = {"unit": ticket.unit_id}
+        elif action == "suspend":
+            ticket.suspended_at = now
+        elif action == "refuse_extension":
+            ticket.requested_extension_days = None
+    elif action == "sign":
+        ticket.signed_at = now
+    elif action == "contact":
+        ticket.contacted_at = now
+    elif action == "note":
+        _require(params.note, _("Write the progress note."), "note")
+    elif action == "summon":
+        co_units = list(Unit.objects.filter(pk__in=params.co_unit_ids, active=True))
+        _require(co_units, _("Choose the units to summon."), "co_unit_ids")
+        ticket.co_units.add(*co_units)
+        record = {"co_units": [u.pk for u in co_units]}
+    elif action == "request_extension":
+        if not params.days or params.days < 1 or params.days > 30:
+            raise InvalidInput(_("An extension is 1 to 30 working days."), code="invalid_days",
+                               details={"field": "days"})
+        _require(params.note, _("Give the reason."), "note")
+        ticket.requested_extension_days = params.days
+        record = {"days": params.days}
+    elif action == "approve_extension":
+        days = params.days or ticket.requested_extension_days or 0
+        sla.extend(ticket, days)
+        ticket.requested_extension_days = None
+        record = {"days": days, "complete_due": ticket.complete_due.isoformat() if ticket.complete_due else None}
+    elif action == "resume":
+        sla.shift_for_suspension(ticket, now)
+    elif action == "complete":
+        _require(params.reply, _("Write the reply to the citizen."), "reply")
+        ticket.reply, ticket.completed_at = params.reply, now
+    elif action == "callback":
+        if params.resolved is None:
+            raise InvalidInput(_("Say whether the problem was resolved."), code="field_required",
+                               details={"field": "resolved"})
+        if params.satisfaction not in Satisfaction.values:
+            raise InvalidInput(_("Choose the citizen's satisfaction."), code="field_required",
+                               details={"field": "satisfaction"})
+        ticket.resolved, ticket.satisfaction, ticket.closed_at = params.resolved, params.satisfaction, now
+        record = {"resolved": params.resolved, "satisfaction": params.satisfaction}
+    elif action == "reopen":
+        if ticket.satisfaction != Satisfaction.UNSATISFIED or ticket.unit_id is None:
+            raise Conflict(_("Only a ticket the citizen was unsatisfied with can be reopened."),
+                           code="reopen_not_unsatisfied")
+        if ticket.reopen_count >= MAX_REOPENS:
+            raise Conflict(_("This ticket has been reopened twice already; a supervisor decides now."),
+                           code="reopen_limit")
+        ticket.reopen_count += 1
+        ticket.resolved, ticket.satisfaction = None, ""
+        _assign(ticket, ticket.unit, now)
+        record = {"reopen_count": ticket.reopen_count}
+    elif action == "merge":
+        target = Ticket.objects.filter(pk=params.merged_into_id, status__in=OPEN_STATUSES).first()
+        if target is None or target.pk == ticket.pk:
+            raise InvalidInput(_("Choose another open ticket to merge into."), code="invalid_merge_target",
+                               details={"field": "merged_into_id"})
+        ticket.merged_into, ticket.closed_at = target, now
+        record = {"merged_into": target.number}
+    return record
+
+
+def ticket_transition(*, ticket_id: int, action: str, actor: Any, params: TransitionInput | None = None,
+                      expected_version: int | None = None) -> Ticket:
+    """Apply one workflow action: lock, check state, permission and guard, write status and event together."""
+    params = params or TransitionInput()
+    rule = TRANSITIONS.get(action)
+    if rule is None:
+        raise InvalidInput(_("Unknown action."), code="unknown_action", details={"field": "action"})
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().select_related("unit").filter(pk=ticket_id).first()
+        if ticket is None or (actor is not None and not can(actor, g.VIEW, ticket)):
+            raise NotFound(_("Not found."))
+        if expected_version is not None and ticket.version != expected_version:
+            raise Conflict(_("Someone else changed this ticket just now; reload it and try again."),
+                           code="stale_version")
+        if ticket.status not in rule.sources:
+            raise Conflict(_("This action is not possible while the ticket is “%(status)s”.")
+                           % {"status": ticket.get_status_display()}, code="invalid_transition")
+        unit_id = None
+        if rule.permission == SYSTEM:
+            if actor is not None:
+                raise PermissionDenied(_("Only the platform itself does this."))
+        else:
+            grants = grants_for(actor, rule.permission)
+            if grants.empty or not ticket.in_scope(grants):
+                raise PermissionDenied(_("You may not do this to this ticket."))
+            unit_id = grants.acting_unit_id(area_path=ticket.area_path, unit_paths=ticket.handling_unit_paths())
+        now = clock.now()
+        from_status, version = ticket.status, ticket.version
+        record = _apply(ticket, action, params, now)
+        if rule.target is not None:
+            ticket.status = rule.target
+        if action == "flag_overdue":
+            ticket.overdue_flagged_at = now
+        else:
+            sla.follow_stage(ticket)
+        ticket.version = version + 1
+        ticket.updated_at = now
+        # The version check makes a lost update impossible even where row locks are not (SQLite).
+        updated = Ticket.objects.filter(pk=ticket.pk, version=version).update(
+            **{f.attname: getattr(ticket, f.attname) for f in Ticket._meta.concrete_fields if not f.primary_key})
+        if updated != 1:
+            raise Conflict(_("Someone else changed this ticket just now; reload it and try again."),
+                           code="stale_version")
+        event = _write_event(ticket, action=action, from_status=from_status, actor=actor, unit_id=unit_id,
+                             at=now, note=params.note or params.reply, data=record)
+        transaction.on_commit(lambda: _after_commit(ticket.pk, event.pk))
+    return ticket
+
+
+def _after_commit(ticket_id: int, event_id: int) -> None:
+    from cityloop.tickets.tasks import ticket_notify_task
+
+    ticket_notify_task.delay(ticket_id, event_id)
+
+
+def ticket_flag_overdue(*, now: dt.datetime | None = None) -> int:
+    """Flag (once per deadline) every ticket past the deadline of its current stage; returns how many."""
+    now = now or clock.now()
+    count = 0
+    overdue = Ticket.objects.filter(due_at__lt=now, overdue_flagged_at__isnull=True,
+                                    status__in=OPEN_STATUSES).values_list("pk", flat=True)
+    for ticket_id in list(overdue[:5000]):
+        try:
+            ticket_transition(ticket_id=ticket_id, action="flag_overdue", actor=None)
+        except Conflict:
+            continue  # it moved on meanwhile; the next run looks again
+        count += 1
+    return count

@@ -1,0 +1,114 @@
+"""Time limits (时限): which policy applies to a ticket, its deadlines, and the warning/overdue state."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from cityloop.core import clock
+from cityloop.tickets.calendar import working_calendar
+from cityloop.tickets.choices import LimitUnit, SlaState, Stage, Status
+from cityloop.tickets.models import Ticket, TimeLimitPolicy
+
+# Used only where the administrator has entered no policy at all for a stage (SPEC §2.3 defaults).
+FALLBACK = {
+    Stage.SIGN: (2, LimitUnit.WORKING_HOURS),
+    Stage.CONTACT: (1, LimitUnit.WORKING_DAYS),
+    Stage.COMPLETE: (7, LimitUnit.WORKING_DAYS),
+}
+
+
+@dataclass(frozen=True)
+class Limit:
+    amount: int
+    unit: str
+
+
+def _specificity(policy: TimeLimitPolicy) -> tuple[int, int, int, int]:
+    level = policy.category.level if policy.category_id else 0
+    return (bool(policy.urgency), policy.is_complex, level, bool(policy.ticket_type))
+
+
+def time_limit(ticket: Ticket, stage: str, policies: list[TimeLimitPolicy] | None = None) -> Limit:
+    """The most specific policy row matching the ticket for one stage (urgency > complex > category > type)."""
+    today = clock.now().date()
+    if policies is None:
+        policies = list(TimeLimitPolicy.objects.filter(stage=stage).select_related("category"))
+    category_path = ticket.category.path if ticket.category_id else None
+    matching = [
+        p for p in policies
+        if p.stage == stage
+        and (not p.ticket_type or p.ticket_type == ticket.ticket_type)
+        and (not p.urgency or p.urgency == ticket.urgency)
+        and (not p.is_complex or ticket.is_complex)
+        and (not p.category_id or (category_path or "").startswith(p.category.path))
+        and (p.valid_from is None or p.valid_from <= today)
+        and (p.valid_to is None or today <= p.valid_to)
+    ]
+    if not matching:
+        amount, unit = FALLBACK[Stage(stage)]
+        return Limit(amount, unit)
+    best = max(matching, key=_specificity)
+    return Limit(best.amount, best.limit_unit)
+
+
+def _due_and_warning(start: dt.datetime, limit: Limit) -> tuple[dt.datetime, dt.datetime]:
+    calendar = working_calendar()
+    due = calendar.add(start, limit.amount, limit.unit)
+    return due, calendar.point_at_share(start, due, settings.CITYLOOP["WARNING_SHARE"], limit.unit)
+
+
+def start_clocks(ticket: Ticket, now: dt.datetime) -> None:
+    """On dispatch: the unit's sign-for, contact and completion clocks all start now."""
+    policies = list(TimeLimitPolicy.objects.select_related("category"))
+    ticket.sign_due, ticket.warn_at = _due_and_warning(now, time_limit(ticket, Stage.SIGN, policies))
+    ticket.contact_due, _ = _due_and_warning(now, time_limit(ticket, Stage.CONTACT, policies))
+    ticket.complete_due, _ = _due_and_warning(now, time_limit(ticket, Stage.COMPLETE, policies))
+    ticket.due_at = ticket.sign_due
+    ticket.overdue_flagged_at = None
+
+
+def follow_stage(ticket: Ticket) -> None:
+    """Point `due_at`/`warn_at` at the deadline of the stage the ticket has reached."""
+    if ticket.status in {Status.SIGNED, Status.IN_PROGRESS, Status.EXTENSION_PENDING}:
+        due = ticket.contact_due if ticket.contacted_at is None else ticket.complete_due
+    elif ticket.status == Status.DISPATCHED:
+        due = ticket.sign_due
+    else:
+        due = None  # the clock is stopped (suspended) or the unit's work is over
+    if due != ticket.due_at:
+        ticket.overdue_flagged_at = None
+    ticket.due_at = due
+    if due is None or ticket.dispatched_at is None:
+        ticket.warn_at = None
+    else:
+        ticket.warn_at = working_calendar().point_at_share(
+            ticket.dispatched_at, due, settings.CITYLOOP["WARNING_SHARE"], LimitUnit.WORKING_HOURS)
+
+
+def shift_for_suspension(ticket: Ticket, resumed_at: dt.datetime) -> None:
+    """A lawful suspension (挂起) stops the clock: move the open deadlines back by the office time it lasted."""
+    calendar, suspended_at = working_calendar(), ticket.suspended_at
+    if suspended_at is None:
+        return
+    if ticket.contacted_at is None and ticket.contact_due:
+        ticket.contact_due = calendar.shift(ticket.contact_due, suspended_at, resumed_at)
+    if ticket.complete_due:
+        ticket.complete_due = calendar.shift(ticket.complete_due, suspended_at, resumed_at)
+    ticket.suspended_at = None
+
+
+def extend(ticket: Ticket, days: int) -> None:
+    if ticket.complete_due:
+        ticket.complete_due = working_calendar().add_working_days(ticket.complete_due, days)
+
+
+def sla_state(ticket: Ticket, now: dt.datetime | None = None) -> str:
+    now = now or clock.now()
+    if ticket.due_at is None:
+        return SlaState.NORMAL
+    if now > ticket.due_at:
+        return SlaState.OVERDUE
+    if ticket.warn_at and now >= ticket.warn_at:
+        return SlaState.WARNING
+    return SlaState.NORMAL

@@ -1,0 +1,72 @@
+"""The ticket workflow as data: which action moves a ticket from which states to which, under which permission.
+
+`ticket_transition()` in services.py is the only code that applies it; docs/workflow.md is generated from it
+(`cityloop workflow-diagram`).
+"""
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from cityloop.security import grants as g
+from cityloop.tickets.choices import Status as S
+
+SYSTEM = "system"  # performed by the platform's own jobs, never by a person
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    label: Promise
+    sources: frozenset[str]
+    target: str | None  # None: the ticket stays where it is (a note, an urge)
+    permission: str
+
+
+def _t(action: str, label: Promise, sources: set[str], target: str | None, permission: str) -> Transition:
+    return Transition(action, label, frozenset(sources), target, permission)
+
+
+WORKING = {S.SIGNED, S.IN_PROGRESS, S.EXTENSION_PENDING, S.SUSPENDED}
+ASSIGNED = {S.DISPATCHED, *WORKING}
+
+TRANSITIONS: dict[str, Transition] = {t.action: t for t in [
+    _t("answer", _("Answer directly"), {S.RECEIVED}, S.CLOSED, g.ANSWER),
+    _t("dispatch", _("Dispatch"), {S.RECEIVED, S.RETURNED}, S.DISPATCHED, g.DISPATCH),
+    _t("return", _("Return"), {S.DISPATCHED}, S.RETURNED, g.RETURN),
+    _t("dispute", _("Send to arbitration"), {S.RETURNED}, S.DISPUTED, g.DISPATCH),
+    _t("arbitrate", _("Arbitrate"), {S.DISPUTED}, S.DISPATCHED, g.ARBITRATE),
+    _t("sign", _("Sign for"), {S.DISPATCHED}, S.SIGNED, g.SIGN),
+    _t("contact", _("Contact the citizen"), {S.SIGNED}, S.IN_PROGRESS, g.HANDLE),
+    _t("note", _("Add a progress note"), WORKING, None, g.HANDLE),
+    _t("summon", _("Summon co-handling units"), {S.SIGNED, S.IN_PROGRESS}, None, g.HANDLE),
+    _t("request_extension", _("Request an extension"), {S.IN_PROGRESS}, S.EXTENSION_PENDING, g.HANDLE),
+    _t("approve_extension", _("Approve the extension"), {S.EXTENSION_PENDING}, S.IN_PROGRESS,
+       g.REVIEW_EXTENSION),
+    _t("refuse_extension", _("Refuse the extension"), {S.EXTENSION_PENDING}, S.IN_PROGRESS, g.REVIEW_EXTENSION),
+    _t("suspend", _("Suspend"), {S.IN_PROGRESS}, S.SUSPENDED, g.HANDLE),
+    _t("resume", _("Resume"), {S.SUSPENDED}, S.IN_PROGRESS, g.HANDLE),
+    _t("complete", _("Complete with a reply"), {S.IN_PROGRESS}, S.COMPLETED, g.HANDLE),
+    _t("callback", _("Record the callback"), {S.COMPLETED}, S.CLOSED, g.CALLBACK),
+    _t("reopen", _("Reopen"), {S.CLOSED}, S.DISPATCHED, g.REOPEN),
+    _t("merge", _("Merge into another ticket"), {S.RECEIVED, S.RETURNED, *ASSIGNED}, S.MERGED, g.MERGE),
+    _t("invalidate", _("Mark invalid"), {S.RECEIVED}, S.INVALID, g.INVALIDATE),
+    _t("urge", _("Urge"), ASSIGNED, None, g.SUPERVISE),
+    _t("supervise", _("Supervise"), ASSIGNED, None, g.SUPERVISE),
+    _t("flag_overdue", _("Flag as overdue"), ASSIGNED, None, SYSTEM),
+]}
+
+# Reopening (重办) is allowed this many times; after that an unsatisfied ticket goes to a supervisor.
+MAX_REOPENS = 2
+
+
+def action_label(action: str) -> str:
+    """How the timeline names an event: a workflow action, or "received" for the ticket's first event."""
+    if action == "receive":
+        return str(_("Received"))
+    return str(TRANSITIONS[action].label) if action in TRANSITIONS else action
+
+
+def allowed_actions(status: str) -> list[Transition]:
+    return [t for t in TRANSITIONS.values() if status in t.sources and t.permission != SYSTEM]
