@@ -8,12 +8,14 @@ from importlib import import_module
 from django.conf import settings
 from django.db import close_old_connections
 
+from cityloop.core.conf import platform_setting
+
 log = logging.getLogger(__name__)
 
 
 def run_scheduled_once() -> None:
     for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
-        module_name, _, function_name = entry["task"].rpartition(".")
+        module_name, _, function_name = str(entry["task"]).rpartition(".")
         try:
             getattr(import_module(module_name), function_name)()
         except Exception:  # a failing job must not stop the others or the server
@@ -23,12 +25,12 @@ def run_scheduled_once() -> None:
 
 
 def start_inprocess_scheduler(interval: float | None = None) -> threading.Thread:
-    interval = interval or settings.CITYLOOP["INPROCESS_JOB_INTERVAL"]
+    seconds = float(interval or platform_setting("INPROCESS_JOB_INTERVAL"))
 
     def loop() -> None:
         while True:
             run_scheduled_once()
-            time.sleep(interval)
+            time.sleep(seconds)
 
     thread = threading.Thread(target=loop, name="cityloop-jobs", daemon=True)
     thread.start()

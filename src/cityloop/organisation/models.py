@@ -36,7 +36,7 @@ class TreeNode(TimeStampedModel):
         """Recompute every path top-down (after bulk_create, which bypasses save())."""
         manager = cls._default_manager
         paths: dict[int, str] = {}
-        pending = list(manager.values_list("pk", "parent_id"))
+        pending = list(manager.values_list("pk", "parent_id"))  # type: ignore[misc]  # concrete trees have parent
         while pending:
             rest = []
             for pk, parent_id in pending:
@@ -49,7 +49,9 @@ class TreeNode(TimeStampedModel):
             if len(rest) == len(pending):
                 raise ValueError("the tree has a cycle or a missing parent")
             pending = rest
-        nodes = [cls(pk=pk, path=path) for pk, path in paths.items()]
+        nodes = list(manager.filter(pk__in=paths).only("pk", "path"))
+        for node in nodes:
+            node.path = paths[node.pk]
         manager.bulk_update(nodes, ["path"], batch_size=500)
 
 

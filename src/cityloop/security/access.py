@@ -47,7 +47,9 @@ def grants_for(user: Any, permission: str) -> Grants:
     if cache is None:
         cache = list(Membership.objects.filter(user=user).select_related("unit", "scope"))
         user.__dict__["_cityloop_memberships"] = cache
-    areas, units, memberships = [], [], []
+    areas: list[str] = []
+    units: list[str] = []
+    memberships: list[tuple[int, int, str, str]] = []
     for membership in cache:
         kind, permissions = ROLE_GRANTS[membership.role]
         if permission not in permissions:

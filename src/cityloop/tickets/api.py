@@ -76,7 +76,8 @@ def ticket_get(request: HttpRequest, ticket_id: int) -> Any:
 @router.get("/tickets/{ticket_id}/events", response={200: list[EventOut], 404: ErrorOut},
             operation_id="ticket_event_list")
 def ticket_event_list(request: HttpRequest, ticket_id: int) -> Any:
-    return [{"id": e.pk, "action": e.action, "action_label": action_label(e.action), "from_status": e.from_status, "to_status": e.to_status,
+    return [{"id": e.pk, "action": e.action, "action_label": action_label(e.action),
+             "from_status": e.from_status, "to_status": e.to_status,
              "actor": e.actor.get_username() if e.actor else None, "actor_unit_id": e.actor_unit_id,
              "at": e.at, "note": e.note, "data": e.data}
             for e in selectors.ticket_event_list(request.user, ticket_id)]

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from functools import cache
 
 import chinese_calendar
-from django.conf import settings
 from django.utils import timezone
 
+from cityloop.core.conf import platform_setting
 from cityloop.tickets.choices import LimitUnit
 
 ONE_DAY = dt.timedelta(days=1)
@@ -20,7 +20,7 @@ ONE_DAY = dt.timedelta(days=1)
 
 def parse_working_hours(spec: str) -> tuple[tuple[dt.time, dt.time], ...]:
     """"09:00-12:00,13:00-17:30" → ((09:00, 12:00), (13:00, 17:30)), checked to be ordered and disjoint."""
-    windows = []
+    windows: list[tuple[dt.time, dt.time]] = []
     for part in spec.split(","):
         start, end = (dt.time.fromisoformat(value.strip()) for value in part.split("-"))
         if not start < end or (windows and windows[-1][1] > start):
@@ -130,7 +130,7 @@ def official_exceptions(year: int) -> dict[dt.date, tuple[bool, str]]:
 
 @cache
 def _windows() -> tuple[tuple[dt.time, dt.time], ...]:
-    return parse_working_hours(settings.CITYLOOP["WORKING_HOURS"])
+    return parse_working_hours(str(platform_setting("WORKING_HOURS")))
 
 
 _current: WorkingCalendar | None = None

@@ -41,7 +41,8 @@ class Category(TreeNode):
 
 
 class Ticket(TimeStampedModel):
-    number = models.CharField(_("number"), max_length=24, unique=True, null=True, editable=False)
+    # NULL until the row has its id, from which the number is made; unique once set.
+    number = models.CharField(_("number"), max_length=24, unique=True, null=True, editable=False)  # noqa: DJ001
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     ticket_type = models.CharField(_("type"), max_length=16, choices=TicketType.choices)
     urgency = models.CharField(_("urgency"), max_length=16, choices=Urgency.choices, default=Urgency.NORMAL)
@@ -160,6 +161,9 @@ class TicketEvent(models.Model):
         verbose_name_plural = _("ticket events")
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["ticket", "at"], name="event_ticket_time")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
 
     def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         if self.pk is not None:

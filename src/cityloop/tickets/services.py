@@ -1,6 +1,7 @@
 """Every write to a ticket. `ticket_transition()` is the only code that changes a ticket's status."""
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +16,7 @@ from cityloop.organisation.models import Area, Unit
 from cityloop.security import grants as g
 from cityloop.security.access import can, grants_for
 from cityloop.tickets import sla
-from cityloop.tickets.choices import OPEN_STATUSES, Satisfaction, Status
+from cityloop.tickets.choices import OPEN_STATUSES, Satisfaction
 from cityloop.tickets.models import Category, Ticket, TicketEvent
 from cityloop.tickets.workflow import MAX_REOPENS, SYSTEM, TRANSITIONS
 
@@ -134,88 +135,144 @@ def _assign(ticket: Ticket, unit: Unit, now: dt.datetime) -> None:
     sla.start_clocks(ticket, now)
 
 
-def _apply(ticket: Ticket, action: str, params: TransitionInput, now: dt.datetime) -> dict[str, Any]:
-    """The effect of one action on the ticket's fields; returns what the event should record."""
-    record: dict[str, Any] = {}
-    if action in {"dispatch", "arbitrate"}:
-        unit = _unit(params.unit_id)
-        co_units = list(Unit.objects.filter(pk__in=params.co_unit_ids, active=True).exclude(pk=unit.pk))
-        if len(co_units) != len(set(params.co_unit_ids) - {unit.pk}):
-            raise InvalidInput(_("Unknown co-handling unit."), code="unknown_unit", details={"field": "co_unit_ids"})
-        _assign(ticket, unit, now)
-        ticket.co_units.set(co_units)
-        record = {"unit": unit.pk, "co_units": [u.pk for u in co_units]}
-    elif action == "answer":
-        _require(params.reply, _("Write the answer given to the citizen."), "reply")
-        ticket.reply, ticket.completed_at, ticket.closed_at = params.reply, now, now
-    elif action in {"return", "dispute", "invalidate", "suspend", "refuse_extension", "urge", "supervise"}:
-        _require(params.note, _("Give the reason."), "note")
-        if action == "return":
-            if ticket.sign_due and now > ticket.sign_due:
-                raise Conflict(_("The time for returning this ticket has passed; handle it or ask the centre."),
-                               code="return_window_closed")
-            ticket.return_count += 1
-            record = {"unit": ticket.unit_id}
-        elif action == "suspend":
-            ticket.suspended_at = now
-        elif action == "refuse_extension":
-            ticket.requested_extension_days = None
-    elif action == "sign":
-        ticket.signed_at = now
-    elif action == "contact":
-        ticket.contacted_at = now
-    elif action == "note":
-        _require(params.note, _("Write the progress note."), "note")
-    elif action == "summon":
-        co_units = list(Unit.objects.filter(pk__in=params.co_unit_ids, active=True))
-        _require(co_units, _("Choose the units to summon."), "co_unit_ids")
-        ticket.co_units.add(*co_units)
-        record = {"co_units": [u.pk for u in co_units]}
-    elif action == "request_extension":
-        if not params.days or params.days < 1 or params.days > 30:
-            raise InvalidInput(_("An extension is 1 to 30 working days."), code="invalid_days",
-                               details={"field": "days"})
-        _require(params.note, _("Give the reason."), "note")
-        ticket.requested_extension_days = params.days
-        record = {"days": params.days}
-    elif action == "approve_extension":
-        days = params.days or ticket.requested_extension_days or 0
-        sla.extend(ticket, days)
-        ticket.requested_extension_days = None
-        record = {"days": days, "complete_due": ticket.complete_due.isoformat() if ticket.complete_due else None}
-    elif action == "resume":
-        sla.shift_for_suspension(ticket, now)
-    elif action == "complete":
-        _require(params.reply, _("Write the reply to the citizen."), "reply")
-        ticket.reply, ticket.completed_at = params.reply, now
-    elif action == "callback":
-        if params.resolved is None:
-            raise InvalidInput(_("Say whether the problem was resolved."), code="field_required",
-                               details={"field": "resolved"})
-        if params.satisfaction not in Satisfaction.values:
-            raise InvalidInput(_("Choose the citizen's satisfaction."), code="field_required",
-                               details={"field": "satisfaction"})
-        ticket.resolved, ticket.satisfaction, ticket.closed_at = params.resolved, params.satisfaction, now
-        record = {"resolved": params.resolved, "satisfaction": params.satisfaction}
-    elif action == "reopen":
-        if ticket.satisfaction != Satisfaction.UNSATISFIED or ticket.unit_id is None:
-            raise Conflict(_("Only a ticket the citizen was unsatisfied with can be reopened."),
-                           code="reopen_not_unsatisfied")
-        if ticket.reopen_count >= MAX_REOPENS:
-            raise Conflict(_("This ticket has been reopened twice already; a supervisor decides now."),
-                           code="reopen_limit")
-        ticket.reopen_count += 1
-        ticket.resolved, ticket.satisfaction = None, ""
-        _assign(ticket, ticket.unit, now)
-        record = {"reopen_count": ticket.reopen_count}
-    elif action == "merge":
-        target = Ticket.objects.filter(pk=params.merged_into_id, status__in=OPEN_STATUSES).first()
-        if target is None or target.pk == ticket.pk:
-            raise InvalidInput(_("Choose another open ticket to merge into."), code="invalid_merge_target",
-                               details={"field": "merged_into_id"})
-        ticket.merged_into, ticket.closed_at = target, now
-        record = {"merged_into": target.number}
-    return record
+# The effect of each action on the ticket's fields. Each returns what the event should record.
+Effect = Callable[[Ticket, TransitionInput, dt.datetime], dict[str, Any]]
+
+
+def _dispatch(ticket: Ticket, params: TransitionInput, now: dt.datetime) -> dict[str, Any]:
+    unit = _unit(params.unit_id)
+    co_units = list(Unit.objects.filter(pk__in=params.co_unit_ids, active=True).exclude(pk=unit.pk))
+    if len(co_units) != len(set(params.co_unit_ids) - {unit.pk}):
+        raise InvalidInput(_("Unknown co-handling unit."), code="unknown_unit", details={"field": "co_unit_ids"})
+    _assign(ticket, unit, now)
+    ticket.co_units.set(co_units)
+    return {"unit": unit.pk, "co_units": [u.pk for u in co_units]}
+
+
+def _answer(ticket: Ticket, params: TransitionInput, now: dt.datetime) -> dict[str, Any]:
+    _require(params.reply, _("Write the answer given to the citizen."), "reply")
+    ticket.reply, ticket.completed_at, ticket.closed_at = params.reply, now, now
+    return {}
+
+
+def _with_reason(ticket: Ticket, params: TransitionInput, now: dt.datetime) -> dict[str, Any]:
+    _require(params.note, _("Give the reason."), "note")
+    return {}
+
+
+def _return(ticket: Ticket, params: TransitionInput, now: dt.datetime) -> dict[str, Any]:
+    _require(params.note, _("Give the reason."), "note")
+    if ticket.sign_due and now > ticket.sign_due:
+        raise Conflict(_("The time for returning this ticket has passed; handle it or ask the centre."),
+                       code="return_window_closed")
+    ticket.return_count += 1
+    return {"unit": ticket.unit_id}
+
+
+def _suspend(ticket: Ticket, params: TransitionInput, now: dt.datetime) -> dict[str, Any]:
+    _require(params.note, _("Give the reason."), "note")
+    ticket.suspended_at = now
+    return {}
+
+
+def _resume(ticket: Ticket, params: TransitionInput, now: dt.datetime) -> dict[str, Any]:
+    sla.shift_for_suspension(ticket, now)
+    return {}
+
+
+def _sign(ticket: Ticket, params: TransitionInput, now: dt.datetime) -> dict[str, Any]:
+    ticket.signed_at = now
+    return {}
+
+
+def _contact(ticket: Ticket, params: TransitionInput, now: dt.datetime) -> dict[str, Any]:
+    ticket.contacted_at = now
+    return {}
+
+
+def _note(ticket: Ticket, params: TransitionInput, now: dt.datetime) -> dict[str, Any]:
+    _require(params.note, _("Write the progress note."), "note")
+    return {}
+
+
+def _summon(ticket: Ticket, params: TransitionInput, now: dt.datetime) -> dict[str, Any]:
+    co_units = list(Unit.objects.filter(pk__in=params.co_unit_ids, active=True))
+    _require(co_units, _("Choose the units to summon."), "co_unit_ids")
+    ticket.co_units.add(*co_units)
+    return {"co_units": [u.pk for u in co_units]}
+
+
+def _request_extension(ticket: Ticket, params: TransitionInput, now: dt.datetime) -> dict[str, Any]:
+    if not params.days or not 1 <= params.days <= 30:
+        raise InvalidInput(_("An extension is 1 to 30 working days."), code="invalid_days", details={"field": "days"})
+    _require(params.note, _("Give the reason."), "note")
+    ticket.requested_extension_days = params.days
+    return {"days": params.days}
+
+
+def _approve_extension(ticket: Ticket, params: TransitionInput, now: dt.datetime) -> dict[str, Any]:
+    days = params.days or ticket.requested_extension_days or 0
+    sla.extend(ticket, days)
+    ticket.requested_extension_days = None
+    return {"days": days, "complete_due": ticket.complete_due.isoformat() if ticket.complete_due else None}
+
+
+def _refuse_extension(ticket: Ticket, params: TransitionInput, now: dt.datetime) -> dict[str, Any]:
+    _require(params.note, _("Give the reason."), "note")
+    ticket.requested_extension_days = None
+    return {}
+
+
+def _complete(ticket: Ticket, params: TransitionInput, now: dt.datetime) -> dict[str, Any]:
+    _require(params.reply, _("Write the reply to the citizen."), "reply")
+    ticket.reply, ticket.completed_at = params.reply, now
+    return {}
+
+
+def _callback(ticket: Ticket, params: TransitionInput, now: dt.datetime) -> dict[str, Any]:
+    _require(params.resolved, _("Say whether the problem was resolved."), "resolved")
+    if params.satisfaction not in Satisfaction.values:
+        raise InvalidInput(_("Choose the citizen's satisfaction."), code="field_required",
+                           details={"field": "satisfaction"})
+    ticket.resolved, ticket.satisfaction, ticket.closed_at = params.resolved, params.satisfaction, now
+    return {"resolved": params.resolved, "satisfaction": params.satisfaction}
+
+
+def _reopen(ticket: Ticket, params: TransitionInput, now: dt.datetime) -> dict[str, Any]:
+    if ticket.satisfaction != Satisfaction.UNSATISFIED or ticket.unit is None:
+        raise Conflict(_("Only a ticket the citizen was unsatisfied with can be reopened."),
+                       code="reopen_not_unsatisfied")
+    if ticket.reopen_count >= MAX_REOPENS:
+        raise Conflict(_("This ticket has been reopened twice already; a supervisor decides now."),
+                       code="reopen_limit")
+    ticket.reopen_count += 1
+    ticket.resolved, ticket.satisfaction = None, ""
+    _assign(ticket, ticket.unit, now)
+    return {"reopen_count": ticket.reopen_count}
+
+
+def _merge(ticket: Ticket, params: TransitionInput, now: dt.datetime) -> dict[str, Any]:
+    target = (Ticket.objects.filter(pk=params.merged_into_id, status__in=OPEN_STATUSES).first()
+              if params.merged_into_id else None)
+    if target is None or target.pk == ticket.pk:
+        raise InvalidInput(_("Choose another open ticket to merge into."), code="invalid_merge_target",
+                           details={"field": "merged_into_id"})
+    ticket.merged_into, ticket.closed_at = target, now
+    return {"merged_into": target.number}
+
+
+def _flag_overdue(ticket: Ticket, params: TransitionInput, now: dt.datetime) -> dict[str, Any]:
+    ticket.overdue_flagged_at = now
+    return {"due_at": ticket.due_at.isoformat() if ticket.due_at else None}
+
+
+EFFECTS: dict[str, Effect] = {
+    "answer": _answer, "dispatch": _dispatch, "return": _return, "dispute": _with_reason, "arbitrate": _dispatch,
+    "sign": _sign, "contact": _contact, "note": _note, "summon": _summon, "request_extension": _request_extension,
+    "approve_extension": _approve_extension, "refuse_extension": _refuse_extension, "suspend": _suspend,
+    "resume": _resume, "complete": _complete, "callback": _callback, "reopen": _reopen, "merge": _merge,
+    "invalidate": _with_reason, "urge": _with_reason, "supervise": _with_reason, "flag_overdue": _flag_overdue,
+}
 
 
 def ticket_transition(*, ticket_id: int, action: str, actor: Any, params: TransitionInput | None = None,
@@ -246,13 +303,10 @@ def ticket_transition(*, ticket_id: int, action: str, actor: Any, params: Transi
             unit_id = grants.acting_unit_id(area_path=ticket.area_path, unit_paths=ticket.handling_unit_paths())
         now = clock.now()
         from_status, version = ticket.status, ticket.version
-        record = _apply(ticket, action, params, now)
+        record = EFFECTS[action](ticket, params, now)
         if rule.target is not None:
             ticket.status = rule.target
-        if action == "flag_overdue":
-            ticket.overdue_flagged_at = now
-        else:
-            sla.follow_stage(ticket)
+        sla.follow_stage(ticket)
         ticket.version = version + 1
         ticket.updated_at = now
         # The version check makes a lost update impossible even where row locks are not (SQLite).

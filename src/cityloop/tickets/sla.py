@@ -3,9 +3,8 @@
 import datetime as dt
 from dataclasses import dataclass
 
-from django.conf import settings
-
 from cityloop.core import clock
+from cityloop.core.conf import platform_setting
 from cityloop.tickets.calendar import working_calendar
 from cityloop.tickets.choices import LimitUnit, SlaState, Stage, Status
 from cityloop.tickets.models import Ticket, TimeLimitPolicy
@@ -25,7 +24,7 @@ class Limit:
 
 
 def _specificity(policy: TimeLimitPolicy) -> tuple[int, int, int, int]:
-    level = policy.category.level if policy.category_id else 0
+    level = policy.category.level if policy.category else 0
     return (bool(policy.urgency), policy.is_complex, level, bool(policy.ticket_type))
 
 
@@ -34,14 +33,14 @@ def time_limit(ticket: Ticket, stage: str, policies: list[TimeLimitPolicy] | Non
     today = clock.now().date()
     if policies is None:
         policies = list(TimeLimitPolicy.objects.filter(stage=stage).select_related("category"))
-    category_path = ticket.category.path if ticket.category_id else None
+    category_path = ticket.category.path if ticket.category else None
     matching = [
         p for p in policies
         if p.stage == stage
         and (not p.ticket_type or p.ticket_type == ticket.ticket_type)
         and (not p.urgency or p.urgency == ticket.urgency)
         and (not p.is_complex or ticket.is_complex)
-        and (not p.category_id or (category_path or "").startswith(p.category.path))
+        and (not p.category or (category_path or "").startswith(p.category.path))
         and (p.valid_from is None or p.valid_from <= today)
         and (p.valid_to is None or today <= p.valid_to)
     ]
@@ -52,10 +51,14 @@ def time_limit(ticket: Ticket, stage: str, policies: list[TimeLimitPolicy] | Non
     return Limit(best.amount, best.limit_unit)
 
 
+def _warning_share() -> float:
+    return float(platform_setting("WARNING_SHARE"))
+
+
 def _due_and_warning(start: dt.datetime, limit: Limit) -> tuple[dt.datetime, dt.datetime]:
     calendar = working_calendar()
     due = calendar.add(start, limit.amount, limit.unit)
-    return due, calendar.point_at_share(start, due, settings.CITYLOOP["WARNING_SHARE"], limit.unit)
+    return due, calendar.point_at_share(start, due, _warning_share(), limit.unit)
 
 
 def start_clocks(ticket: Ticket, now: dt.datetime) -> None:
@@ -83,7 +86,7 @@ def follow_stage(ticket: Ticket) -> None:
         ticket.warn_at = None
     else:
         ticket.warn_at = working_calendar().point_at_share(
-            ticket.dispatched_at, due, settings.CITYLOOP["WARNING_SHARE"], LimitUnit.WORKING_HOURS)
+            ticket.dispatched_at, due, _warning_share(), LimitUnit.WORKING_HOURS)
 
 
 def shift_for_suspension(ticket: Ticket, resumed_at: dt.datetime) -> None:

@@ -4,6 +4,7 @@
 (`cityloop workflow-diagram`).
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.utils.functional import Promise
@@ -24,7 +25,7 @@ class Transition:
     permission: str
 
 
-def _t(action: str, label: Promise, sources: set[str], target: str | None, permission: str) -> Transition:
+def _t(action: str, label: Promise, sources: Iterable[str], target: str | None, permission: str) -> Transition:
     return Transition(action, label, frozenset(sources), target, permission)
 
 

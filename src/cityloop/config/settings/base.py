@@ -1,6 +1,7 @@
 """Settings shared by every environment; everything that differs comes from the environment."""
 
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -70,8 +71,8 @@ TEMPLATES = [
 ]
 
 
-def database_config(url: str) -> dict:
-    config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+def database_config(url: str) -> dict[str, Any]:
+    config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets readers run beside the writer; IMMEDIATE takes the write lock up front so that two
         # writers queue instead of failing with "database is locked" halfway through a transaction.
@@ -131,7 +132,7 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # The platform's own settings.
-CITYLOOP = {
+CITYLOOP: dict[str, Any] = {
     # Office hours on a working day; working-hour time limits count only these.
     "WORKING_HOURS": env("CITYLOOP_WORKING_HOURS", "09:00-12:00,13:00-17:30"),
     # Share of a time limit after which a ticket shows a warning.

@@ -3,9 +3,9 @@
 import tempfile
 from pathlib import Path
 
-from cityloop.config.settings.base import *  # noqa: F403
-from cityloop.config.settings.base import DATABASES, database_config
 from cityloop.config.env import env
+from cityloop.config.settings.base import *  # noqa: F403
+from cityloop.config.settings.base import database_config
 
 _TMP = Path(tempfile.mkdtemp(prefix="cityloop-test-"))
 DATA_DIR = _TMP

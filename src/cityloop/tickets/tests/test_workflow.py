@@ -7,6 +7,7 @@ import pytest
 from cityloop.conftest import World
 from cityloop.tickets.choices import Status
 from cityloop.tickets.models import Ticket, TicketEvent
+from cityloop.tickets.services import EFFECTS
 from cityloop.tickets.tests.flows import PATHS, drive, new_ticket, valid_call
 from cityloop.tickets.workflow import SYSTEM, TRANSITIONS
 
@@ -17,6 +18,10 @@ ALLOWED = [(state, action) for state in PATHS for action in PERSON_ACTIONS
 
 def test_every_state_is_reachable_and_covered() -> None:
     assert set(PATHS) == set(Status.values)
+
+
+def test_every_action_has_an_effect() -> None:
+    assert set(EFFECTS) == set(TRANSITIONS)
 
 
 def post(world: World, username: str, ticket: Ticket, action: str, body: dict) -> tuple[int, dict]:
@@ -49,7 +54,7 @@ def test_disallowed_pairs_conflict_and_write_nothing(world: World, state: str) -
     for action in PERSON_ACTIONS:
         if state in TRANSITIONS[action].sources:
             continue
-        username, body = valid_call(world, action, ticket)
+        _, body = valid_call(world, action, ticket)
         status, result = post(world, "admin", ticket, action, body)
         assert (status, result["code"]) == (409, "invalid_transition"), (state, action, result)
     assert Ticket.objects.filter(pk=ticket.pk).values().get() == snapshot
