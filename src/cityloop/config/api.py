@@ -6,7 +6,7 @@ from django.db import DatabaseError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import HttpError, ValidationError
 
 from cityloop.core.errors import ApplicationError
 from cityloop.tickets.api import router as tickets_router
@@ -66,10 +66,17 @@ def on_application_error(request: HttpRequest, exc: ApplicationError) -> HttpRes
                                status=exc.status)
 
 
-@api.exception_handler(AuthenticationError)
-def on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return api.create_response(request, {"code": "not_authenticated", "message": _("Sign in first."),
-                                         "details": {}}, status=401)
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    """Ninja's own refusals (unreadable body, no credentials, throttling) in the same shape as ours."""
+    known = {
+        400: ("bad_request", _("The request could not be read; send a JSON object.")),
+        401: ("not_authenticated", _("Sign in first.")),
+        403: ("permission_denied", _("You may not do this.")),
+        429: ("rate_limited", _("Too many requests; wait a moment and try again.")),
+    }
+    code, message = known.get(exc.status_code, ("http_error", str(exc)))
+    return api.create_response(request, {"code": code, "message": message, "details": {}}, status=exc.status_code)
 
 
 @api.exception_handler(OperationalError)

@@ -3,8 +3,10 @@
 from dataclasses import dataclass
 
 import shapely
+from django.db.models import Count, Max
 from shapely.geometry import shape
 
+from cityloop.core.refreshing import Refreshing
 from cityloop.organisation.choices import AreaKind
 from cityloop.organisation.models import Area
 
@@ -29,19 +31,20 @@ class GridIndex:
         return self.area_ids[int(min(hits))] if len(hits) else None
 
 
-_index: GridIndex | None = None
+def _grid_signature() -> tuple[int, object]:
+    stats = Area.objects.filter(kind=AreaKind.GRID).aggregate(n=Count("pk"), changed=Max("updated_at"))
+    return stats["n"], stats["changed"]
+
+
+_index = Refreshing(GridIndex.build, _grid_signature)
 
 
 def grid_index() -> GridIndex:
-    global _index  # noqa: PLW0603 - rebuilt only when the grid layer changes
-    if _index is None:
-        _index = GridIndex.build()
-    return _index
+    return _index.get()
 
 
 def reset_grid_index() -> None:
-    global _index  # noqa: PLW0603
-    _index = None
+    _index.reset()
 
 
 def locate_grid(longitude: float, latitude: float) -> Area | None:

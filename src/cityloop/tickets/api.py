@@ -5,6 +5,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Header, Query, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.responses import Status as HttpStatus
 
 from cityloop.security.auth import API_AUTH
 from cityloop.security.masking import mask_email, mask_name, mask_phone
@@ -50,7 +51,7 @@ def ticket_create(request: HttpRequest, payload: TicketIn,
     """Accept a citizen's demand. Send an `Idempotency-Key` header so that a retry never creates a second one."""
     ticket, created = services.ticket_create(
         actor=request.user, data=services.TicketInput(**payload.dict()), idempotency_key=idempotency_key)
-    return (201 if created else 200), _ticket_out(request, selectors.ticket_get(request.user, ticket.pk))
+    return HttpStatus(201 if created else 200, _ticket_out(request, selectors.ticket_get(request.user, ticket.pk)))
 
 
 class TicketFilters(Schema):

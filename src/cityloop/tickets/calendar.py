@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from functools import cache
 
 import chinese_calendar
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from cityloop.core.conf import platform_setting
+from cityloop.core.refreshing import Refreshing
 from cityloop.tickets.choices import LimitUnit
 
 ONE_DAY = dt.timedelta(days=1)
@@ -133,24 +135,31 @@ def _windows() -> tuple[tuple[dt.time, dt.time], ...]:
     return parse_working_hours(str(platform_setting("WORKING_HOURS")))
 
 
-_current: WorkingCalendar | None = None
+def _load_calendar() -> WorkingCalendar:
+    from cityloop.tickets.models import CalendarDay, CalendarYear
+
+    return WorkingCalendar(
+        exceptions=dict(CalendarDay.objects.values_list("date", "is_workday")),
+        known_years=frozenset(CalendarYear.objects.values_list("year", flat=True)),
+        windows=_windows(),
+        tz=timezone.get_default_timezone(),
+    )
+
+
+def _calendar_signature() -> tuple[object, ...]:
+    from cityloop.tickets.models import CalendarDay, CalendarYear
+
+    days = CalendarDay.objects.aggregate(n=Count("pk"), last=Max("pk"), work=Count("pk", filter=Q(is_workday=True)))
+    return days["n"], days["last"], days["work"], CalendarYear.objects.count()
+
+
+_current = Refreshing(_load_calendar, _calendar_signature)
 
 
 def working_calendar() -> WorkingCalendar:
-    """The calendar as entered in the database, loaded once per process until `reset_working_calendar()`."""
-    global _current  # noqa: PLW0603 - a per-process cache of a small, rarely edited table
-    if _current is None:
-        from cityloop.tickets.models import CalendarDay, CalendarYear
-
-        _current = WorkingCalendar(
-            exceptions=dict(CalendarDay.objects.values_list("date", "is_workday")),
-            known_years=frozenset(CalendarYear.objects.values_list("year", flat=True)),
-            windows=_windows(),
-            tz=timezone.get_default_timezone(),
-        )
-    return _current
+    """The calendar as entered in the database (holidays, make-up workdays, known years)."""
+    return _current.get()
 
 
 def reset_working_calendar() -> None:
-    global _current  # noqa: PLW0603
-    _current = None
+    _current.reset()

@@ -283,7 +283,7 @@ def ticket_transition(*, ticket_id: int, action: str, actor: Any, params: Transi
     if rule is None:
         raise InvalidInput(_("Unknown action."), code="unknown_action", details={"field": "action"})
     with transaction.atomic():
-        ticket = Ticket.objects.select_for_update().select_related("unit").filter(pk=ticket_id).first()
+        ticket = Ticket.objects.select_for_update(of=("self",)).select_related("unit").filter(pk=ticket_id).first()
         if ticket is None or (actor is not None and not can(actor, g.VIEW, ticket)):
             raise NotFound(_("Not found."))
         if expected_version is not None and ticket.version != expected_version:

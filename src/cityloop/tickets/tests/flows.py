@@ -55,11 +55,12 @@ def valid_call(world: World, action: str, ticket: Ticket) -> tuple[str, dict[str
         "complete": ("handler", {"reply": "垃圾已清运，并增加清运频次。"}),
         "callback": ("operator", {"resolved": False, "satisfaction": "unsatisfied"}),
         "reopen": ("operator", {"note": "市民不满意。"}),
-        "merge": ("operator", {"merged_into_id": new_ticket(world, title="另一个工单").pk}),
         "invalidate": ("operator", {"note": "骚扰电话。"}),
         "urge": ("supervisor", {"note": "请尽快办理。"}),
         "supervise": ("supervisor", {"note": "列入督办。"}),
     }
+    if action == "merge":
+        return "operator", {"merged_into_id": new_ticket(world, title="另一个工单").pk}
     return calls[action]
 
 
