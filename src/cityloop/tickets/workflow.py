@@ -71,3 +71,25 @@ def action_label(action: str) -> str:
 
 def allowed_actions(status: str) -> list[Transition]:
     return [t for t in TRANSITIONS.values() if status in t.sources and t.permission != SYSTEM]
+
+
+def workflow_markdown() -> str:
+    """The workflow as a Mermaid state diagram and a table, generated so that the docs cannot drift."""
+    from django.utils import translation
+
+    from cityloop.tickets.choices import Status
+
+    with translation.override("en"):
+        lines = ["# Ticket workflow", "", "Generated from `cityloop/tickets/workflow.py` by "
+                 "`cityloop workflow_diagram --output docs/workflow.md`; do not edit by hand.", "",
+                 "```mermaid", "stateDiagram-v2", "    [*] --> received: receive"]
+        for t in TRANSITIONS.values():
+            if t.target is not None:
+                lines += [f"    {source} --> {t.target}: {t.action}" for source in sorted(t.sources)]
+        lines += ["    closed --> [*]", "    merged --> [*]", "    invalid --> [*]", "```", "",
+                  "| action | label | from | to | permission |", "|---|---|---|---|---|"]
+        for t in TRANSITIONS.values():
+            sources = ", ".join(sorted(t.sources))
+            lines.append(f"| `{t.action}` | {t.label} | {sources} | {t.target or '(stays)'} | `{t.permission}` |")
+        lines += ["", "States: " + ", ".join(f"`{s.value}` ({s.label})" for s in Status) + ".", ""]
+    return "\n".join(lines)
