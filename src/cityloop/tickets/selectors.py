@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from cityloop.core import clock
 from cityloop.security import grants as g
 from cityloop.security.access import access_object, can, grants_for, visible_to
-from cityloop.tickets.choices import SlaState
+from cityloop.tickets.choices import OPEN_STATUSES, SlaState
 from cityloop.tickets.models import Ticket, TicketEvent
 from cityloop.tickets.workflow import Transition, allowed_actions
 
@@ -48,3 +48,11 @@ def ticket_event_list(user: Any, ticket_id: int) -> QuerySet[TicketEvent]:
 
 def ticket_contact_visible(user: Any, ticket: Ticket) -> bool:
     return can(user, g.VIEW_CONTACT, ticket)
+
+
+def ticket_overview() -> dict[str, int]:
+    """City-wide counts for the public front page (no ticket contents)."""
+    now = clock.now()
+    open_tickets = Ticket.objects.filter(status__in=OPEN_STATUSES)
+    return {"total": Ticket.objects.count(), "open": open_tickets.count(),
+            "overdue": open_tickets.filter(due_at__lt=now).count()}
