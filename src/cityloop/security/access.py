@@ -40,17 +40,24 @@ class Grants:
         return None
 
 
-def grants_for(user: Any, permission: str) -> Grants:
+def memberships_of(user: Any) -> list[Membership]:
+    """The user's memberships, read once per request (cached on the user object)."""
     if user is None or not user.is_authenticated:
-        return Grants(user_id=None, permission=permission)
-    cache = user.__dict__.setdefault("_cityloop_memberships", None)
+        return []
+    cache = user.__dict__.get("_cityloop_memberships")
     if cache is None:
         cache = list(Membership.objects.filter(user=user).select_related("unit", "scope"))
         user.__dict__["_cityloop_memberships"] = cache
+    return cache
+
+
+def grants_for(user: Any, permission: str) -> Grants:
+    if user is None or not user.is_authenticated:
+        return Grants(user_id=None, permission=permission)
     areas: list[str] = []
     units: list[str] = []
     memberships: list[tuple[int, int, str, str]] = []
-    for membership in cache:
+    for membership in memberships_of(user):
         kind, permissions = ROLE_GRANTS[membership.role]
         if permission not in permissions:
             continue

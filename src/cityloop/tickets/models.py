@@ -139,7 +139,8 @@ class Ticket(TimeStampedModel):
         return any(p.startswith(path) for p in self.handling_unit_paths() for path in grants.unit_paths)
 
     def handling_unit_paths(self) -> tuple[str, ...]:
-        return (self.unit_path, *self.co_units.values_list("path", flat=True))
+        # .all() so that a prefetch of co_units is used where a list has one
+        return (self.unit_path, *(unit.path for unit in self.co_units.all()))
 
 
 class TicketEvent(models.Model):

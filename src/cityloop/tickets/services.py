@@ -14,7 +14,7 @@ from cityloop.core.errors import ApplicationError, Conflict, InvalidInput, NotFo
 from cityloop.organisation.geo import locate_grid
 from cityloop.organisation.models import Area, Unit
 from cityloop.security import grants as g
-from cityloop.security.access import can, grants_for
+from cityloop.security.access import can, grants_for, memberships_of
 from cityloop.tickets import sla
 from cityloop.tickets.choices import OPEN_STATUSES, Satisfaction
 from cityloop.tickets.models import Category, Ticket, TicketEvent
@@ -86,7 +86,7 @@ def ticket_create(*, actor: Any, data: TicketInput, idempotency_key: str = "",
         raise InvalidInput(_("Unknown category."), code="unknown_category", details={"field": "category_id"})
     area = _resolve_area(data)
     now = clock.now()
-    is_staff_member = actor is not None and actor.is_authenticated and actor.memberships.exists()
+    is_staff_member = bool(memberships_of(actor))
     try:
         with transaction.atomic():
             ticket = Ticket.objects.create(
