@@ -12,23 +12,29 @@ from cityloop.organisation.models import Area
 
 
 @dataclass(frozen=True)
+class GridRef:
+    id: int
+    path: str
+
+
+@dataclass(frozen=True)
 class GridIndex:
     tree: shapely.STRtree
-    area_ids: tuple[int, ...]
+    grids: tuple[GridRef, ...]
 
     @classmethod
     def build(cls) -> "GridIndex":
-        rows = [(pk, shape(boundary)) for pk, boundary in
-                Area.objects.filter(kind=AreaKind.GRID, boundary__isnull=False).values_list("pk", "boundary")]
-        geometries = [geometry for _, geometry in rows]
+        rows = list(Area.objects.filter(kind=AreaKind.GRID, boundary__isnull=False)
+                    .order_by("pk").values_list("pk", "path", "boundary"))
+        geometries = [shape(boundary) for _, _, boundary in rows]
         for geometry in geometries:
             shapely.prepare(geometry)
-        return cls(tree=shapely.STRtree(geometries), area_ids=tuple(pk for pk, _ in rows))
+        return cls(tree=shapely.STRtree(geometries), grids=tuple(GridRef(pk, path) for pk, path, _ in rows))
 
-    def locate(self, longitude: float, latitude: float) -> int | None:
-        """The id of the grid containing the WGS84 point, or None outside every grid."""
+    def locate(self, longitude: float, latitude: float) -> GridRef | None:
+        """The grid containing the WGS84 point (the first by id where grids touch), or None outside all."""
         hits = self.tree.query(shapely.Point(longitude, latitude), predicate="intersects")
-        return self.area_ids[int(min(hits))] if len(hits) else None
+        return self.grids[int(min(hits))] if len(hits) else None
 
 
 def _grid_signature() -> tuple[int, object]:
@@ -47,6 +53,5 @@ def reset_grid_index() -> None:
     _index.reset()
 
 
-def locate_grid(longitude: float, latitude: float) -> Area | None:
-    area_id = grid_index().locate(longitude, latitude)
-    return Area.objects.filter(pk=area_id).first() if area_id else None
+def locate_grid(longitude: float, latitude: float) -> GridRef | None:
+    return grid_index().locate(longitude, latitude)

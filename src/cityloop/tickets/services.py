@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from cityloop.core import clock
 from cityloop.core.errors import ApplicationError, Conflict, InvalidInput, NotFound
-from cityloop.organisation.geo import locate_grid
+from cityloop.organisation.geo import GridRef, locate_grid
 from cityloop.organisation.models import Area, Unit
 from cityloop.security import grants as g
 from cityloop.security.access import can, grants_for, memberships_of
@@ -57,19 +57,16 @@ class TransitionInput:
     merged_into_id: int | None = None
 
 
-def _root_area() -> Area:
-    root = Area.objects.filter(parent__isnull=True).order_by("pk").first()
-    if root is None:
-        raise Conflict(_("The organisation tree is empty: create the city first."), code="no_city")
-    return root
-
-
-def _resolve_area(data: TicketInput) -> Area:
+def _resolve_area(data: TicketInput) -> GridRef:
+    """The grid of the ticket's point; the city itself where there is no point or it lies outside every grid."""
     if data.latitude is not None and data.longitude is not None:
         grid = locate_grid(data.longitude, data.latitude)
         if grid is not None:
             return grid
-    return _root_area()
+    root = Area.objects.filter(parent__isnull=True).order_by("pk").values_list("pk", "path").first()
+    if root is None:
+        raise Conflict(_("The organisation tree is empty: create the city first."), code="no_city")
+    return GridRef(*root)
 
 
 def ticket_create(*, actor: Any, data: TicketInput, idempotency_key: str = "",
@@ -78,10 +75,6 @@ def ticket_create(*, actor: Any, data: TicketInput, idempotency_key: str = "",
     if actor is not None and actor.is_authenticated and grants_for(actor, g.CREATE).empty:
         raise PermissionDenied(_("You may not create tickets."))
     scoped_key = f"{client or (actor.pk if actor else 'anonymous')}:{idempotency_key}" if idempotency_key else None
-    if scoped_key:
-        existing = Ticket.objects.filter(idempotency_key=scoped_key).first()
-        if existing:
-            return existing, False
     if data.category_id is not None and not Category.objects.filter(pk=data.category_id, active=True).exists():
         raise InvalidInput(_("Unknown category."), code="unknown_category", details={"field": "category_id"})
     area = _resolve_area(data)
@@ -90,7 +83,7 @@ def ticket_create(*, actor: Any, data: TicketInput, idempotency_key: str = "",
     try:
         with transaction.atomic():
             ticket = Ticket.objects.create(
-                **data.__dict__, area=area, area_path=area.path, created_at=now, updated_at=now,
+                **data.__dict__, area_id=area.id, area_path=area.path, created_at=now, updated_at=now,
                 citizen=actor if actor is not None and actor.is_authenticated and not is_staff_member else None,
                 created_by=actor if actor is not None and actor.is_authenticated else None,
                 idempotency_key=scoped_key,
@@ -99,7 +92,7 @@ def ticket_create(*, actor: Any, data: TicketInput, idempotency_key: str = "",
             Ticket.objects.filter(pk=ticket.pk).update(number=ticket.number)
             _write_event(ticket, action="receive", from_status="", actor=actor, unit_id=None, at=now)
     except IntegrityError:
-        # Two retries raced: the other one won, and its ticket is the answer to both.
+        # A retry: the first attempt's ticket is the answer (also when two retries raced).
         existing = Ticket.objects.filter(idempotency_key=scoped_key).first() if scoped_key else None
         if existing is None:
             raise

@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 
 from cityloop.conftest import World, square
 from cityloop.organisation.choices import AreaKind
-from cityloop.organisation.geo import GridIndex, locate_grid, reset_grid_index
+from cityloop.organisation.geo import GridIndex, GridRef, locate_grid, reset_grid_index
 from cityloop.organisation.models import Area
 
 
@@ -38,8 +38,8 @@ def test_levels_are_checked(world: World) -> None:
 
 
 def test_point_resolves_to_its_grid(world: World) -> None:
-    assert locate_grid(114.305, 30.605) == world.grid
-    assert locate_grid(114.325, 30.605) == world.other_grid
+    assert locate_grid(114.305, 30.605) == GridRef(world.grid.pk, world.grid.path)
+    assert locate_grid(114.325, 30.605) == GridRef(world.other_grid.pk, world.other_grid.path)
     assert locate_grid(100.0, 20.0) is None
 
 
@@ -48,5 +48,5 @@ def test_index_sees_new_grids_after_reset(world: World) -> None:
     Area.objects.create(kind=AreaKind.GRID, code="G3", name="三网格", parent=world.community,
                         boundary=square(114.34, 30.60))
     reset_grid_index()
-    assert locate_grid(114.345, 30.605).code == "G3"  # type: ignore[union-attr]
-    assert len(GridIndex.build().area_ids) == 3
+    assert locate_grid(114.345, 30.605).id == Area.objects.get(code="G3").pk  # type: ignore[union-attr]
+    assert len(GridIndex.build().grids) == 3
