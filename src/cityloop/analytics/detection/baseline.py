@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 
-from .glm import ETA_MAX, ETA_MIN, anscombe_weights, fit_quasipoisson, nb_upper_tail
+from .glm import ETA_MAX, ETA_MIN, fit_quasipoisson, nb_upper_tail
 
 YEAR = {52: 52.0, 7: 364.0}  # one "year" in time steps; the 12345 design uses 52-week years
 
@@ -116,53 +117,58 @@ def _pooled_fit(
 ) -> tuple[np.ndarray, np.ndarray]:
     n_groups = int(groups.max()) + 1
     S, n = Yh.shape
-    observed = ~np.isnan(Yh)
-    totals = np.zeros((n_groups, n))
-    np.add.at(totals, groups, np.where(observed, Yh, 0.0))
-    cover = np.zeros((n_groups, n))
-    np.add.at(cover, groups, observed.astype(float))
-    totals[cover == 0] = np.nan  # a day with no reports at all is an outage, not a zero
+    missing = np.isnan(Yh)
+    any_missing = bool(missing.any())
+    y_all = np.where(missing, 0.0, Yh) if any_missing else Yh
+    member = sparse.csr_matrix((np.ones(S), (groups, np.arange(S))), shape=(n_groups, S))
+    totals = np.asarray(member @ y_all)
+    if any_missing:
+        cover = np.asarray(member @ (~missing).astype(float))
+        totals[cover == 0] = np.nan  # a day with no reports at all is an outage, not a zero
     gfit = fit_quasipoisson(totals, X, robust=c.robust)
-    shape_h = gfit.mu  # (G, n) group expectation on the history
-    eta_n = np.clip(gfit.beta @ Xn.T, ETA_MIN, ETA_MAX)
-    shape_n = np.exp(eta_n)
+    shape_h = gfit.mu.astype(np.float32)  # (G, n) group expectation on the history
+    cbrt_h = np.cbrt(shape_h)
+    shape_n = np.exp(np.clip(gfit.beta @ Xn.T, ETA_MIN, ETA_MAX))
     var_g = gfit.phi[:, None] * np.einsum("tp,gpq,tq->gt", Xn, gfit.cov, Xn)
     # recency weights: a cell's level drifts, so recent history counts more (half-life half a year)
     half_life = YEAR.get(c.period, float(c.period)) / 2
-    decay = 0.5 ** ((n - 1 - np.arange(n)) / half_life)
-    mu_out = np.empty((S, Xn.shape[0]))
-    phi_out = np.empty((S, Xn.shape[0]))
-    pearson = np.zeros(S)
-    dof = np.zeros(S)
-    info_cnt = np.zeros(S)
-    level = np.zeros(S)
-    var_level = np.zeros(S)
-    for a in range(0, S, chunk):  # chunks bound the memory of (series x days) temporaries
+    decay = (0.5 ** ((n - 1 - np.arange(n)) / half_life)).astype(np.float32)
+    decay2 = decay**2
+    y_max = int(np.nanmax(Yh)) if Yh.size else 0
+    pow23 = (np.cbrt(np.arange(y_max + 1, dtype=np.float32)) ** 2).astype(np.float32)  # y^(2/3) by lookup
+    pearson, dof, info_cnt, level, var_level = (np.zeros(S) for _ in range(5))
+    for a in range(0, S, chunk):  # float32 chunks: (series x days) temporaries dominate time and memory
         b = min(S, a + chunk)
-        obs = observed[a:b].astype(float)
-        y = np.where(observed[a:b], Yh[a:b], 0.0)
-        sh = shape_h[groups[a:b]]
-        lev = ((y * obs) @ decay + 0.5) / np.maximum((sh * obs) @ decay, 1e-12)
-        omega = obs
+        gi = groups[a:b]
+        y = y_all[a:b].astype(np.float32)
+        obs = (~missing[a:b]).astype(np.float32) if any_missing else np.ones_like(y)
+        sh = shape_h[gi] * obs
+        n_obs = obs.sum(1)
+        y_sum, sh_sum = y.sum(1), sh.sum(1)
+        y2_sh = (y * y / np.maximum(sh, 1e-12)).sum(1)
+        lev = (y @ decay + 0.5) / np.maximum(sh @ decay, 1e-12)
+        ws = sh  # omega * shape
         if c.robust:
-            mu = sh * lev[:, None]
-            ph0 = np.maximum(((y - mu) ** 2 / np.maximum(mu, 1e-9) * obs).sum(1) / np.maximum(obs.sum(1) - 1, 1), 1)
-            omega = anscombe_weights(y, mu, ph0, obs)
+            # Pearson sum for any level L: sum y^2/(sh L) - 2 sum y + L sum sh (no extra pass)
+            ph0 = np.maximum((y2_sh / lev - 2 * y_sum + lev * sh_sum) / np.maximum(n_obs - 1, 1), 1.0)
+            cmu = cbrt_h[gi] * np.cbrt(lev)[:, None].astype(np.float32)
+            scale = (1.5 / np.sqrt(ph0))[:, None].astype(np.float32)
+            r = scale * (pow23[y.astype(np.int64)] / np.maximum(cmu, 1e-6) - cmu * cmu)  # Anscombe residuals
+            omega = np.where(r > 2.58, 1.0 / np.maximum(r, 1e-9) ** 2, 1.0).astype(np.float32) * obs
+            omega *= (n_obs / np.maximum(omega.sum(1), 1e-12))[:, None]
+            ws = omega * sh
             # +0.5 pseudo-count: an empty cell gets a small positive level, not zero
-            lev = ((omega * y) @ decay + 0.5) / np.maximum((omega * sh) @ decay, 1e-12)
-        mu = sh * lev[:, None]
+            lev = ((omega * y) @ decay + 0.5) / np.maximum(ws @ decay, 1e-12)
         # Dispersion from unweighted Pearson residuals: in sparse cells the Anscombe weights would cut
         # the legitimate NB tail and understate phi (false alarms double at mu < 1).
-        pearson[a:b] = (obs * (y - mu) ** 2 / np.maximum(mu, 1e-9)).sum(1)
-        dof[a:b] = np.maximum(obs.sum(1) - 1.0, 1.0)
-        info_cnt[a:b] = (obs * mu).sum(1)
-        info = (omega * mu) @ decay
-        var_level[a:b] = ((omega * mu) @ (decay**2)) / np.maximum(info, 1e-12) ** 2
+        pearson[a:b] = np.maximum(y2_sh / lev - 2 * y_sum + lev * sh_sum, 0.0)
+        dof[a:b] = np.maximum(n_obs - 1.0, 1.0)
+        info_cnt[a:b] = lev * sh_sum
+        var_level[a:b] = (ws @ decay2) / np.maximum(lev * (ws @ decay) ** 2, 1e-12)
         level[a:b] = lev
     ph = _shrunk_dispersion(pearson, dof, info_cnt, groups, n_groups=n_groups)
-    m = shape_n[groups] * level[:, None]
-    mu_out[:] = m
-    phi_out[:] = ph[:, None] + m * (ph[:, None] * var_level[:, None] + var_g[groups])
+    mu_out = shape_n[groups] * level[:, None]
+    phi_out = ph[:, None] + mu_out * (ph[:, None] * var_level[:, None] + var_g[groups])
     return mu_out, phi_out
 
 

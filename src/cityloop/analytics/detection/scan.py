@@ -66,43 +66,53 @@ def _window_sums(a: np.ndarray, w: int) -> np.ndarray:
     return out
 
 
-def _max_scores(
-    y: np.ndarray, mu: np.ndarray, phi: np.ndarray, nbr: np.ndarray, members: np.ndarray, *, max_window: int
-) -> tuple[np.ndarray, ...]:
-    """y, mu: (..., S, D). Returns per category and day: best score, centre, size, window."""
+def _zone_scores(
+    y: np.ndarray, mu: np.ndarray, phi: np.ndarray, nbr: np.ndarray, *, max_window: int, report_from: int, locate: bool
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """Best zone score per centre series and reported day: y (..., S, D); mu, phi (S, D).
+
+    With `locate`, also the zone size k and window w that reached it (not needed for null replicates).
+    """
     lead = y.shape[:-2]
-    S, D = y.shape[-2:]
-    pad = [(0, 0)] * len(lead) + [(0, 1), (0, 0)]
-    pad2 = [(0, 1), (0, 0)]  # mu and phi are shared by all replicates
-    best = np.zeros((*lead, S, D))
-    best_k = np.zeros((*lead, S, D), dtype=np.int64)
-    best_w = np.ones((*lead, S, D), dtype=np.int64)
+    S = y.shape[-2]
+    valid = (nbr != S)[..., None]  # padded slots repeat the previous zone; never count them
+    best = np.zeros((*lead, S, y.shape[-1] - report_from), dtype=y.dtype)
+    best_k = np.zeros(best.shape, dtype=np.int64) if locate else None
+    best_w = np.ones(best.shape, dtype=np.int64) if locate else None
     phib = phi * mu
     for w in range(1, max_window + 1):
-        C = np.pad(_window_sums(y, w), pad)[..., nbr, :]  # (..., S, K, D)
-        B = np.pad(_window_sums(mu, w), pad2)[nbr, :]
-        P = np.pad(_window_sums(phib, w), pad2)[nbr, :]
-        C = np.cumsum(C, axis=-2)
-        B = np.maximum(np.cumsum(B, axis=-2), 1e-9)
-        phz = np.maximum(np.cumsum(P, axis=-2) / B, 1.0)
+        Cw = _window_sums(y, w)[..., report_from:]
+        Cw = np.concatenate([Cw, np.zeros((*lead, 1, Cw.shape[-1]), Cw.dtype)], axis=-2)
+        C = np.cumsum(Cw[..., nbr, :], axis=-2)  # (..., S, K, Dr): zone totals for k = 1..K
+        Bw = np.vstack([_window_sums(mu, w)[:, report_from:], np.zeros((1, C.shape[-1]))])
+        Pw = np.vstack([_window_sums(phib, w)[:, report_from:], np.zeros((1, C.shape[-1]))])
+        B = np.maximum(np.cumsum(Bw[nbr, :], axis=-2), 1e-9).astype(y.dtype)
+        phz = np.maximum(np.cumsum(Pw[nbr, :], axis=-2) / B, 1.0).astype(y.dtype)
         with np.errstate(divide="ignore", invalid="ignore"):
-            F = np.where(C > B, (C * np.log(C / B) - (C - B)) / phz, 0.0)
-        F[..., nbr == S, :] = 0.0  # padded slots repeat the previous zone; never count them
-        kbest = F.argmax(axis=-2)
-        fbest = np.take_along_axis(F, kbest[..., None, :], axis=-2)[..., 0, :]
-        better = fbest > best
-        best = np.where(better, fbest, best)
-        best_k = np.where(better, kbest + 1, best_k)
-        best_w = np.where(better, w, best_w)
-    # reduce centres to categories
+            F = np.where((C > B) & valid, (C * np.log(C / B) - (C - B)) / phz, 0.0).astype(y.dtype)
+        if locate:
+            assert best_k is not None
+            assert best_w is not None
+            kbest = F.argmax(axis=-2)
+            fbest = np.take_along_axis(F, kbest[..., None, :], axis=-2)[..., 0, :]
+            better = fbest > best
+            best_k[better] = kbest[better] + 1
+            best_w[better] = w
+        else:
+            fbest = F.max(axis=-2)
+        best = np.maximum(best, fbest)
+    return best, best_k, best_w
+
+
+def _category_max(best: np.ndarray, members: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Reduce (..., S, D) centre scores to (..., n_cat, D) maxima and the centre that reached them."""
+    lead = best.shape[:-2]
+    pad = [(0, 0)] * len(lead) + [(0, 1), (0, 0)]
     bp = np.pad(best, pad, constant_values=-1.0)[..., members, :]  # (..., n_cat, G, D)
     arg = bp.argmax(axis=-2)[..., None, :]
     centre = np.take_along_axis(np.broadcast_to(members[..., None], bp.shape), arg, axis=-2)[..., 0, :]
     score = np.take_along_axis(bp, arg, axis=-2)[..., 0, :]
-    cidx = np.minimum(centre, S - 1)
-    size = np.take_along_axis(best_k, cidx, axis=-2)
-    window = np.take_along_axis(best_w, cidx, axis=-2)
-    return np.maximum(score, 0.0), centre, size, window
+    return np.maximum(score, 0.0), centre
 
 
 def space_time_scan(
@@ -119,19 +129,30 @@ def space_time_scan(
     """Scan days report_from..D-1 of y (S, D); earlier days only feed the windows."""
     nbr, members = knn_neighbours(layout, max_k)
     mu, phi = base.expected, base.phi
-    score, centre, size, window = _max_scores(y, mu, phi, nbr, members, max_window=max_window)
-    sl = slice(report_from, None)
-    score, centre, size, window = score[:, sl], centre[:, sl], size[:, sl], window[:, sl]
-    # Null distribution of the category-day maximum from in-control draws of the same baseline.
+    best, best_k, best_w = _zone_scores(
+        y, mu, phi, nbr, max_window=max_window, report_from=report_from, locate=True
+    )
+    assert best_k is not None
+    assert best_w is not None
+    score, centre = _category_max(best, members)
+    cidx = np.minimum(centre, len(layout.category) - 1)
+    size = np.take_along_axis(best_k, cidx, axis=-2)
+    window = np.take_along_axis(best_w, cidx, axis=-2)
+    # Null distribution of the category-day maximum from in-control draws of the same baseline
+    # (float32: the replicates dominate the cost, and their scores need no more precision).
     rng = np.random.default_rng(seed)
     start = max(0, report_from - max_window + 1)
+    mu_s, phi_s = mu[:, start:], phi[:, start:]
     sims_max = np.empty((n_sim, *score.shape))
-    chunk = max(1, int(2e7 // max(1, y[:, start:].size * nbr.shape[1])))
+    per_rep = y.shape[0] * nbr.shape[1] * (y.shape[1] - report_from)
+    chunk = max(1, int(2e7 // max(1, per_rep)))
     for i in range(0, n_sim, chunk):
         n = min(chunk, n_sim - i)
-        sim = nb_sample(rng, mu[:, start:], phi[:, start:], (n, *mu[:, start:].shape))
-        s_max = _max_scores(sim, mu[:, start:], phi[:, start:], nbr, members, max_window=max_window)[0]
-        sims_max[i : i + n] = s_max[..., report_from - start :]
+        sim = nb_sample(rng, mu_s, phi_s, (n, *mu_s.shape)).astype(np.float32)
+        s_best = _zone_scores(
+            sim, mu_s, phi_s, nbr, max_window=max_window, report_from=report_from - start, locate=False
+        )[0]
+        sims_max[i : i + n] = _category_max(s_best, members)[0]
     m = sims_max.mean(axis=0)
     sd = np.maximum(sims_max.std(axis=0), 1e-6)
     beta = sd * np.sqrt(6.0) / np.pi
