@@ -2,11 +2,17 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 
 from cityloop.config.api import api
-from cityloop.web import views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("", views.home, name="home"),
+    path("tickets/", include("cityloop.tickets.urls")),
+    path("intake/", include("cityloop.intake.urls")),
+    path("dispatch/", include("cityloop.dispatch.urls")),
+    path("handling/", include("cityloop.handling.urls")),
+    path("supervision/", include("cityloop.assessment.urls")),
+    path("analysis/", include("cityloop.analytics.urls")),
+    path("portal/", include("cityloop.portal.urls")),
+    path("", include("cityloop.web.urls")),
 ]
