@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -41,3 +42,7 @@ def active_role(request: HttpRequest) -> str:
 
 def pages_for(role: str) -> list[tuple[str, Promise]]:
     return ROLE_PAGES.get(role, DEFAULT_PAGES)
+
+
+def home_url(role: str) -> str:
+    return reverse(pages_for(role)[0][0])
