@@ -1,0 +1,538 @@
+"""The intake text classifier: one class, parameterised by the label it predicts (category, type, urgency …).
+
+Model: TF-IDF character 1–3-grams plus jieba word unigrams, one linear SVM over both, trained on the labelled
+titles (+ detail) and optional auxiliary labelled texts (e.g. message details, taxonomy names), optionally
+extended by class-balanced co-training on unlabelled messages (labelled from title + detail, learned as title and
+detail texts). Duplicate texts with conflicting labels are
+reduced to their majority label (label noise). The SVM margins are turned into probabilities by temperature
+scaling fitted on cross-validated margins, so `confidence` is calibrated and the argmax is unchanged.
+"""
+
+import contextlib
+import datetime as dt
+import hashlib
+import itertools
+import json
+import os
+import shutil
+import tempfile
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.optimize import minimize_scalar
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.metrics import accuracy_score, f1_score
+from sklearn.model_selection import StratifiedKFold
+from sklearn.svm import LinearSVC
+
+from cityloop.intelligence.classification.errors import InputError, ModelFormatError
+from cityloop.intelligence.classification.errors import gettext_noop as N_
+from cityloop.intelligence.classification.text import compose, normalise, word_analyzer
+
+FORMAT_VERSION = 1
+MODEL_FILE = "model.skops"
+META_FILE = "meta.json"
+
+# Exactly the types a model file of this format may contain; anything else in a file is refused on load.
+TRUSTED_TYPES = (
+    "builtins.dict",
+    "builtins.list",
+    "builtins.str",
+    "builtins.tuple",
+    "cityloop.intelligence.classification.text.word_analyzer",
+    "numpy.dtype",
+    "numpy.float64",
+    "numpy.int32",
+    "numpy.int64",
+    "numpy.ndarray",
+    "scipy.sparse._csr.csr_matrix",
+    "scipy.sparse._dia.dia_matrix",
+    "sklearn.feature_extraction.text.TfidfTransformer",
+    "sklearn.feature_extraction.text.TfidfVectorizer",
+    "sklearn.svm._classes.LinearSVC",
+)
+
+
+@dataclass(frozen=True)
+class ClassifierConfig:
+    """Hyper-parameters; the defaults are the ones chosen on a validation split carved from training data."""
+
+    char_ngram_max: int = 3
+    word_features: bool = True
+    c: float = 1.0
+    aux_weight: float = 1.0
+    # Co-training on unlabelled (title, detail) messages: they are labelled from title + detail together (the
+    # richer view); per class, the most confident ones up to this fraction of the class's labelled count are
+    # added (class-balanced, so skewed unlabelled traffic does not pull everything into the biggest class) as
+    # a title-only and a detail-only training text, which teaches the title model the detail's vocabulary.
+    self_training_fraction: float = 0.5
+    self_training_weight: float = 0.5
+    calibration_folds: int = 5
+    seed: int = 20200
+
+
+@dataclass(frozen=True)
+class Prediction:
+    label: str
+    confidence: float
+
+
+@dataclass
+class TrainingReport:
+    n_rows: int
+    n_unique_texts: int
+    n_conflicting_duplicates: int
+    n_aux: int
+    n_self_training: int
+    class_counts: dict[str, int]
+    cv_accuracy: float | None = None
+    cv_macro_f1: float | None = None
+    temperature: float = 1.0
+    ece_before: float | None = None
+    ece_after: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _softmax(scores: np.ndarray) -> np.ndarray:
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    exp = np.exp(shifted)
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+def expected_calibration_error(probabilities: np.ndarray, correct: np.ndarray, bins: int = 10) -> float:
+    confidence = probabilities.max(axis=1)
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    total = 0.0
+    for low, high in itertools.pairwise(edges):
+        in_bin = (confidence > low) & (confidence <= high)
+        if in_bin.any():
+            total += in_bin.mean() * abs(correct[in_bin].mean() - confidence[in_bin].mean())
+    return float(total)
+
+
+def _fit_temperature(scores: np.ndarray, targets: np.ndarray) -> float:
+    def nll(log_t: float) -> float:
+        probabilities = _softmax(scores / np.exp(log_t))
+        return float(-np.log(probabilities[np.arange(len(targets)), targets] + 1e-12).mean())
+
+    result = minimize_scalar(nll, bounds=(-6.0, 4.0), method="bounded")
+    return float(np.exp(result.x))
+
+
+def _hash_rows(rows: Iterable[Sequence[str]]) -> str:
+    digest = hashlib.sha256()
+    for row in rows:
+        for value in row:
+            digest.update(value.encode("utf-8"))
+            digest.update(b"\x1f")
+        digest.update(b"\x1e")
+    return digest.hexdigest()
+
+
+def _margins(scores: np.ndarray) -> np.ndarray:
+    """LinearSVC gives one column for two classes (the score of classes_[1]); make it one per class."""
+    scores = np.asarray(scores)
+    if scores.ndim == 1:
+        return np.c_[-scores, scores] / 2
+    return scores
+
+
+@dataclass
+class _Design:
+    """Labelled rows (used for calibration) and extra weighted blocks (auxiliary, pseudo-labelled)."""
+
+    x: sp.csr_matrix
+    y: np.ndarray
+    extra_x: list[sp.csr_matrix] = field(default_factory=list)
+    extra_y: list[np.ndarray] = field(default_factory=list)
+    extra_w: list[np.ndarray] = field(default_factory=list)
+
+    def add(self, x: sp.csr_matrix, y: np.ndarray, weight: float) -> None:
+        self.extra_x.append(x)
+        self.extra_y.append(y)
+        self.extra_w.append(np.full(x.shape[0], weight))
+
+
+def _version() -> str:
+    from cityloop import __version__
+
+    return __version__
+
+
+class TextClassifier:
+    """Classify ticket texts into one label set; `label_field` names what it predicts (stored in meta.json)."""
+
+    def __init__(self, label_field: str = "category", config: ClassifierConfig | None = None) -> None:
+        self.label_field = label_field
+        self.config = config or ClassifierConfig()
+        self.vectorizers: list[TfidfVectorizer] = []
+        self.svm: LinearSVC | None = None
+        self.temperature = 1.0
+        self.report: TrainingReport | None = None
+        self.data_sha256 = ""
+        self.meta: dict[str, Any] = {}
+        self._fast: tuple[list[tuple[Any, dict[str, int], np.ndarray, int]], np.ndarray, np.ndarray] | None = None
+
+    # ---------------------------------------------------------------- features
+    def _new_vectorizers(self) -> list[TfidfVectorizer]:
+        vectorizers = [TfidfVectorizer(analyzer="char", ngram_range=(1, self.config.char_ngram_max), dtype=np.float64)]
+        if self.config.word_features:
+            vectorizers.append(TfidfVectorizer(analyzer=word_analyzer, dtype=np.float64))
+        return vectorizers
+
+    def _features(self, texts: Sequence[str]) -> sp.csr_matrix:
+        return sp.hstack([vectorizer.transform(texts) for vectorizer in self.vectorizers], format="csr")
+
+    def _new_svm(self) -> LinearSVC:
+        return LinearSVC(C=self.config.c, random_state=self.config.seed)
+
+    @property
+    def labels(self) -> list[str]:
+        if self.svm is None:
+            return []
+        return [str(label) for label in self.svm.classes_]
+
+    # ---------------------------------------------------------------- training
+    def fit(
+        self,
+        titles: Sequence[str],
+        labels: Sequence[str],
+        details: Sequence[str] | None = None,
+        *,
+        aux_texts: Sequence[str] = (),
+        aux_labels: Sequence[str] = (),
+        unlabelled_pairs: Sequence[tuple[str, str]] = (),
+    ) -> TrainingReport:
+        """Train.
+
+        `aux_texts/aux_labels` are extra labelled texts of another kind (e.g. message details, taxonomy names):
+        trained on with `aux_weight` but never used for calibration or metrics. `unlabelled_pairs` are
+        (title, detail) messages without labels, used for co-training (see ClassifierConfig).
+        """
+        if len(titles) != len(labels) or (details is not None and len(details) != len(titles)):
+            raise ValueError("titles, labels and details must have the same length")
+        if len(aux_texts) != len(aux_labels):
+            raise ValueError("aux_texts and aux_labels must have the same length")
+        detail_list = list(details) if details is not None else [""] * len(titles)
+        texts = [compose(title, detail) for title, detail in zip(titles, detail_list, strict=True)]
+        clean_labels = [normalise(label) for label in labels]
+
+        # Identical texts with different labels are label noise: keep each text once, with its majority label.
+        votes: dict[str, Counter[str]] = defaultdict(Counter)
+        for text, label in zip(texts, clean_labels, strict=True):
+            if text:
+                votes[text][label] += 1
+        unique_texts = list(votes)
+        unique_labels = [max(sorted(votes[text].items()), key=lambda item: item[1])[0] for text in unique_texts]
+        class_counts = Counter(unique_labels)
+        if len(class_counts) < 2:
+            raise InputError(
+                N_("Training needs at least two different labels; found %(count)d."), count=len(class_counts)
+            )
+
+        label_set = set(class_counts)
+        aux = [(compose(text), normalise(label)) for text, label in zip(aux_texts, aux_labels, strict=True)]
+        aux = [(text, label) for text, label in aux if text and label in label_set]
+
+        self._fast = None
+        self.vectorizers = self._new_vectorizers()
+        for vectorizer in self.vectorizers:
+            vectorizer.fit(unique_texts)
+        design = _Design(x=self._features(unique_texts), y=np.array(unique_labels))
+        if aux:
+            design.add(
+                self._features([text for text, _ in aux]), np.array([label for _, label in aux]), self.config.aux_weight
+            )
+
+        report = TrainingReport(
+            n_rows=len(texts),
+            n_unique_texts=len(unique_texts),
+            n_conflicting_duplicates=sum(1 for counter in votes.values() if len(counter) > 1),
+            n_aux=len(aux),
+            n_self_training=0,
+            class_counts=dict(sorted(class_counts.items())),
+        )
+        self._calibrate(design, report)
+        self.svm = self._train(design)
+        if unlabelled_pairs and self.config.self_training_fraction > 0:
+            report.n_self_training = self._co_train(design, unlabelled_pairs, class_counts)
+
+        self.report = report
+        self.data_sha256 = _hash_rows(
+            [
+                *([t, d, lab] for t, d, lab in zip(titles, detail_list, labels, strict=True)),
+                ["aux"],
+                *([t, lab] for t, lab in zip(aux_texts, aux_labels, strict=True)),
+                ["unlabelled"],
+                *([t, d] for t, d in unlabelled_pairs),
+            ]
+        )
+        return report
+
+    def _train(self, design: "_Design", rows: np.ndarray | None = None) -> LinearSVC:
+        """Fit on the labelled rows (all, or `rows`) plus every extra block."""
+        x, y = (design.x, design.y) if rows is None else (design.x[rows], design.y[rows])
+        if not design.extra_x:
+            return self._new_svm().fit(x, y)
+        weights = np.concatenate([np.ones(x.shape[0]), *design.extra_w])
+        return self._new_svm().fit(
+            sp.vstack([x, *design.extra_x], format="csr"), np.concatenate([y, *design.extra_y]), sample_weight=weights
+        )
+
+    def _calibrate(self, design: "_Design", report: TrainingReport) -> None:
+        """Cross-validated margins give honest training metrics and the softmax temperature."""
+        y = design.y
+        folds = min(self.config.calibration_folds, *Counter(y.tolist()).values())
+        if folds < 2:
+            self.temperature = 1.0  # too few examples per class to calibrate; plain softmax of the margins
+            return
+        classes = np.array(sorted(set(y.tolist())))
+        column = {label: i for i, label in enumerate(classes)}
+        scores = np.zeros((len(y), len(classes)))
+        splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=self.config.seed)
+        for train_index, test_index in splitter.split(np.zeros(len(y)), y):
+            svm = self._train(design, train_index)
+            fold_scores = _margins(svm.decision_function(design.x[test_index]))
+            for j, label in enumerate(svm.classes_):
+                scores[test_index, column[label]] = fold_scores[:, j]
+        predicted = classes[scores.argmax(axis=1)]
+        report.cv_accuracy = float(accuracy_score(y, predicted))
+        report.cv_macro_f1 = float(f1_score(y, predicted, average="macro"))
+        self.temperature = _fit_temperature(scores, np.searchsorted(classes, y))
+        correct = predicted == y
+        report.temperature = self.temperature
+        report.ece_before = expected_calibration_error(_softmax(scores), correct)
+        report.ece_after = expected_calibration_error(_softmax(scores / self.temperature), correct)
+
+    def _co_train(self, design: "_Design", pairs: Sequence[tuple[str, str]], class_counts: Counter[str]) -> int:
+        """Label unlabelled messages from title + detail, add the confident ones per class, retrain."""
+        seen: set[str] = set()
+        views: list[tuple[str, str, str]] = []
+        for title, detail in pairs:
+            joined = compose(title, detail)
+            if joined and joined not in seen:
+                seen.add(joined)
+                views.append((joined, compose(title), compose(detail)))
+        if not views:
+            return 0
+        scores = self._scores(self._features([joined for joined, _, _ in views]))
+        ordered = np.sort(scores, axis=1)
+        margin = ordered[:, -1] - ordered[:, -2]
+        assert self.svm is not None
+        pseudo = self.svm.classes_[scores.argmax(axis=1)]
+        chosen: list[int] = []
+        for label in self.svm.classes_:
+            index = np.flatnonzero(pseudo == label)
+            quota = int(self.config.self_training_fraction * class_counts[str(label)])
+            # Stable sort so that ties keep input order: training stays deterministic.
+            chosen.extend(index[np.argsort(-margin[index], kind="stable")][:quota].tolist())
+        chosen.sort()
+        texts: list[str] = []
+        text_labels: list[str] = []
+        for i in chosen:
+            for view in views[i][1:]:
+                if view:
+                    texts.append(view)
+                    text_labels.append(str(pseudo[i]))
+        if not texts:
+            return 0
+        design.add(self._features(texts), np.array(text_labels), self.config.self_training_weight)
+        self.svm = self._train(design)
+        return len(chosen)
+
+    # ---------------------------------------------------------------- prediction
+    def _scores(self, x: sp.csr_matrix) -> np.ndarray:
+        if self.svm is None:
+            raise RuntimeError("the classifier is not trained")
+        return _margins(self.svm.decision_function(x))
+
+    def predict_proba(self, titles: Sequence[str], details: Sequence[str] | None = None) -> np.ndarray:
+        """Calibrated probabilities, columns in the order of `labels`."""
+        detail_list = list(details) if details is not None else [""] * len(titles)
+        texts = [compose(title, detail) for title, detail in zip(titles, detail_list, strict=True)]
+        return _softmax(self._scores(self._features(texts)) / self.temperature)
+
+    def predict(self, titles: Sequence[str], details: Sequence[str] | None = None) -> list[Prediction]:
+        probabilities = self.predict_proba(titles, details)
+        labels = self.labels
+        best = probabilities.argmax(axis=1)
+        return [Prediction(labels[i], float(probabilities[row, i])) for row, i in enumerate(best)]
+
+    def predict_one(self, title: str, detail: str = "") -> Prediction:
+        """One ticket at intake: the same numbers as `predict`, without sparse-matrix overhead (~10x faster)."""
+        probabilities = _softmax(self._fast_scores(compose(title, detail))[np.newaxis, :] / self.temperature)[0]
+        best = int(probabilities.argmax())
+        return Prediction(self.labels[best], float(probabilities[best]))
+
+    def _fast_state(self) -> tuple[list[tuple[Any, dict[str, int], np.ndarray, int]], np.ndarray, np.ndarray]:
+        # Built lazily and not saved: analyzers, vocabularies and idf weights per vectorizer, the transposed
+        # coefficients (rows = features) so that one ticket's few non-zero features are a cheap row gather.
+        if self._fast is None:
+            if self.svm is None:
+                raise RuntimeError("the classifier is not trained")
+            parts = []
+            offset = 0
+            for vectorizer in self.vectorizers:
+                parts.append((vectorizer.build_analyzer(), vectorizer.vocabulary_, vectorizer.idf_, offset))
+                offset += len(vectorizer.vocabulary_)
+            self._fast = (parts, np.ascontiguousarray(self.svm.coef_.T), np.asarray(self.svm.intercept_))
+        return self._fast
+
+    def _fast_scores(self, text: str) -> np.ndarray:
+        """TF-IDF (raw counts × idf, L2 per vectorizer, as TfidfVectorizer does) and margins for one text."""
+        parts, coef_t, intercept = self._fast_state()
+        indices: list[int] = []
+        values: list[float] = []
+        for analyzer, vocabulary, idf, offset in parts:
+            counts = Counter(analyzer(text))
+            local_indices = []
+            local_values = []
+            for term, count in counts.items():
+                index = vocabulary.get(term)
+                if index is not None:
+                    local_indices.append(index)
+                    local_values.append(count * idf[index])
+            norm = float(np.sqrt(np.dot(local_values, local_values))) if local_values else 0.0
+            if norm > 0:
+                indices.extend(offset + i for i in local_indices)
+                values.extend(v / norm for v in local_values)
+        scores = np.asarray(values) @ coef_t[indices] + intercept if indices else intercept.copy()
+        return _margins(scores)[0] if len(intercept) == 1 else scores
+
+    def evaluate(
+        self, titles: Sequence[str], labels: Sequence[str], details: Sequence[str] | None = None
+    ) -> dict[str, Any]:
+        """Accuracy, macro-F1, per-class F1 and calibration error on labelled data."""
+        predictions = self.predict(titles, details)
+        truth = [normalise(label) for label in labels]
+        predicted = [prediction.label for prediction in predictions]
+        class_names = sorted(set(truth) | set(self.labels))
+        per_class = f1_score(truth, predicted, labels=class_names, average=None, zero_division=0)
+        correct = np.array([p == t for p, t in zip(predicted, truth, strict=True)])
+        confidence = np.array([[prediction.confidence] for prediction in predictions])
+        return {
+            "n": len(truth),
+            "accuracy": float(accuracy_score(truth, predicted)),
+            "macro_f1": float(f1_score(truth, predicted, labels=class_names, average="macro", zero_division=0)),
+            "per_class_f1": {name: float(value) for name, value in zip(class_names, per_class, strict=True)},
+            "ece": expected_calibration_error(confidence, correct),
+            "unknown_labels": sorted(set(truth) - set(self.labels)),
+        }
+
+    # ---------------------------------------------------------------- persistence
+    def save(
+        self, directory: str | os.PathLike[str], *, overwrite: bool = False, extra_meta: dict[str, Any] | None = None
+    ) -> Path:
+        """Write model.skops + meta.json into a fresh directory, then move it into place."""
+        import skops.io as sio
+
+        if self.svm is None:
+            raise RuntimeError("the classifier is not trained")
+        target = Path(directory)
+        if target.exists():
+            is_model = (target / META_FILE).is_file()
+            if target.is_file() or (any(target.iterdir()) and not (overwrite and is_model)):
+                raise InputError(
+                    N_("The output %(path)s already exists and is not empty; choose a new directory%(hint)s."),
+                    path=str(target),
+                    hint=" or pass --overwrite" if is_model else "",
+                )
+        if not target.parent.is_dir():
+            raise InputError(N_("The output directory %(path)s does not exist."), path=str(target.parent))
+        self.meta = {
+            "format_version": FORMAT_VERSION,
+            "cityloop_version": _version(),
+            "label_field": self.label_field,
+            "labels": self.labels,
+            "training_data_sha256": self.data_sha256,
+            "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "config": asdict(self.config),
+            "temperature": self.temperature,
+            "training": asdict(self.report) if self.report else {},
+            "metrics": {
+                "cv_accuracy": self.report.cv_accuracy if self.report else None,
+                "cv_macro_f1": self.report.cv_macro_f1 if self.report else None,
+                "ece": self.report.ece_after if self.report else None,
+                **(extra_meta or {}).pop("metrics", {}),
+            },
+            **(extra_meta or {}),
+        }
+        state = {"vectorizers": self.vectorizers, "svm": self.svm}
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+        try:
+            sio.dump(state, staging / MODEL_FILE)
+            (staging / META_FILE).write_text(json.dumps(self.meta, ensure_ascii=False, indent=2), encoding="utf-8")
+            if target.exists():
+                # Move the old model aside first so that a failure leaves one complete model, never a mixture.
+                backup = target.parent / f".{target.name}.old-{os.getpid()}"
+                target.rename(backup)
+                staging.rename(target)
+                shutil.rmtree(backup, ignore_errors=True)
+            else:
+                staging.rename(target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                shutil.rmtree(staging)
+            raise
+        return target
+
+    @classmethod
+    def load(cls, directory: str | os.PathLike[str]) -> "TextClassifier":
+        """Load a saved model; refuse newer format versions and any type outside TRUSTED_TYPES."""
+        import skops.io as sio
+
+        path = Path(directory)
+        meta_path = path / META_FILE
+        model_path = path / MODEL_FILE
+        if not meta_path.is_file() or not model_path.is_file():
+            raise ModelFormatError(
+                N_("%(path)s is not a classifier model directory (meta.json or model.skops missing)."), path=str(path)
+            )
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            version = int(meta["format_version"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ModelFormatError(
+                N_("%(path)s has a damaged meta.json: %(error)s"), path=str(meta_path), error=str(exc)
+            ) from exc
+        if version > FORMAT_VERSION:
+            raise ModelFormatError(
+                N_(
+                    "The model in %(path)s has format version %(found)d, newer than the version %(supported)d this "
+                    "CityLoop supports (it was made by CityLoop %(made_by)s); upgrade CityLoop to use it."
+                ),
+                path=str(path),
+                found=version,
+                supported=FORMAT_VERSION,
+                made_by=str(meta.get("cityloop_version", "?")),
+            )
+        if version < 1:
+            raise ModelFormatError(
+                N_("%(path)s has an invalid format version %(found)d."), path=str(path), found=version
+            )
+        try:
+            untrusted = sio.get_untrusted_types(file=model_path)
+        except Exception as exc:  # skops raises assorted errors on damaged zip/schema
+            raise ModelFormatError(N_("%(path)s is damaged: %(error)s"), path=str(model_path), error=str(exc)) from exc
+        unexpected = sorted(set(untrusted) - set(TRUSTED_TYPES))
+        if unexpected:
+            raise ModelFormatError(
+                N_("%(path)s contains types that are not trusted: %(types)s."),
+                path=str(model_path),
+                types=", ".join(unexpected),
+            )
+        state = sio.load(model_path, trusted=list(untrusted))
+        model = cls(
+            label_field=str(meta.get("label_field", "category")), config=ClassifierConfig(**meta.get("config", {}))
+        )
+        model.vectorizers = list(state["vectorizers"])
+        model.svm = state["svm"]
+        model.temperature = float(meta.get("temperature", 1.0))
+        model.data_sha256 = str(meta.get("training_data_sha256", ""))
+        model.meta = meta
+        return model
