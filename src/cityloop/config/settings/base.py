@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "cityloop.participation",
     "cityloop.open311",
     "cityloop.web",
+    "cityloop.portal",
     "cityloop.demo",
 ]
 
