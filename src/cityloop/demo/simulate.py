@@ -20,6 +20,7 @@ import numpy as np
 from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cityloop.core import clock
 from cityloop.demo import phrases as P
@@ -153,7 +154,7 @@ def simulate(*, seed: int = 1, tickets: int = 100_000, days: int = 730, grids: i
     started = time.perf_counter()
     end = end or clock.now()
     if not append and Ticket.objects.exists():
-        raise SimulationRefused("the database already holds tickets; use --append to add more")
+        raise SimulationRefused(_("the database already holds tickets; use --append to add more"))
     with transaction.atomic():
         calendar_seed()
         taxonomy_load_default()
@@ -161,7 +162,7 @@ def simulate(*, seed: int = 1, tickets: int = 100_000, days: int = 730, grids: i
         world = load_city()
         if world is None:
             if Area.objects.exists():
-                raise SimulationRefused("the database holds another organisation tree; simulate needs its own")
+                raise SimulationRefused(_("the database holds another organisation tree; simulate needs its own"))
             world = build_city(seed, grids)
         result = Result(counts=dict(world.counts))
         generator = _Generator(world, seed=seed, end=end, days=days)
@@ -216,8 +217,8 @@ class _Generator:
         profiles = {}
         for code, unit in sorted(self.world.units.items()):
             profiles[unit.pk] = PLANTED_PROFILES.get(code) or UnitProfile(
-                sign_hours=rng.uniform(0.3, 1.3), contact_hours=rng.uniform(1.5, 6),
-                complete_share=rng.uniform(0.25, 0.6), unsatisfied=rng.uniform(0.04, 0.12))
+                sign_hours=rng.uniform(0.3, 1.1), contact_hours=rng.uniform(1, 3.5),
+                complete_share=rng.uniform(0.2, 0.5), unsatisfied=rng.uniform(0.04, 0.12))
         return profiles
 
     def _day_weights(self, first: dt.date) -> np.ndarray:
@@ -274,7 +275,7 @@ class _Generator:
         burst_grid = len(world.grids) // 3
         start = first + dt.timedelta(days=int(span * 0.62))
         n = max(12, round(total * 0.0006))
-        for _ in range(n):
+        for _draw in range(n):
             day = start + dt.timedelta(days=int(rng.integers(0, min(14, span))))
             plans.append(Plan(self._moment(min(day, last)), by_code["020102"], burst_grid, "burst"))
         grid = world.grids[burst_grid]
@@ -438,10 +439,11 @@ class _Generator:
         if r < 0.05:
             return TicketType.PRAISE
         reportable = code[:4] in {"0105", "0602", "0603", "0801", "0203"} or code in {"020204", "040301"}
-        if r < (0.35 if reportable else 0.09):
+        report_share = 0.35 if reportable else 0.02
+        if r < report_share:
             return TicketType.REPORT
         help_share = 0.45 if code[:4] in {"0103", "0102", "0504"} else 0.2
-        return TicketType.HELP if r < 0.09 + help_share else TicketType.COMPLAINT
+        return TicketType.HELP if r < report_share + help_share else TicketType.COMPLAINT
 
     def _channel(self, topic: P.Topic, ttype: str, plant: str) -> str:
         r = self.text_rng.random()
@@ -474,7 +476,7 @@ class _Generator:
         if rng.random() < 0.6:
             name = surname + rng.choice(("先生", "女士"))
         else:
-            name = surname + "".join(rng.choice(P.GIVEN) for _ in range(rng.choice((1, 2))))
+            name = surname + "".join(rng.choice(P.GIVEN) for _char in range(rng.choice((1, 2))))
         return name, rng.choice(P.PHONE_PREFIXES) + f"{rng.randrange(10 ** 8):08d}"
 
     def _text(self, plan: Plan, grid: GridInfo, topic: P.Topic, ttype: str,
@@ -507,10 +509,11 @@ class _Generator:
         details = P.DETAILS.get(code[:4], ("",))
         detail = "，".join(rng.sample(details, k=min(2, len(details))))
         opening = P.OPENINGS.get(channel, "市民反映：")
+        who = "来电人" if channel == Channel.PHONE else "市民"
         demand = rng.choice(P.DEMANDS[ttype])
         if ttype == TicketType.INQUIRY:
             question = rng.choice(topic.questions)
-            return (f"咨询{question}", f"{opening}来电人想咨询{question}，{rng.choice(INQUIRY_CONTEXT)}。{demand}",
+            return (f"咨询{question}", f"{opening}{who}想咨询{question}，{rng.choice(INQUIRY_CONTEXT)}。{demand}",
                     question, address)
         if ttype == TicketType.SUGGESTION:
             suggestion = rng.choice(P.SUGGESTIONS[code[:2]])
@@ -519,12 +522,12 @@ class _Generator:
         if ttype == TicketType.PRAISE:
             whom, why = rng.choice(P.PRAISE_WHOM), rng.choice(P.PRAISE_WHY)
             return (f"表扬{grid.street.name}{whom}{why}",
-                    f"{opening}来电人表示{grid.street.name}{whom}{why}，{demand}", f"{whom}{why}", address)
+                    f"{opening}{who}表示{grid.street.name}{whom}{why}，{demand}", f"{whom}{why}", address)
         suffix = "" if plan.plant else rng.choice(P.TITLE_SUFFIXES)
         where = place or f"{compound}附近"
         if topic.place == P.NONE:
             title = f"{problem}{suffix}"
-            body = f"来电人反映{problem}"
+            body = f"{who}反映{problem}"
         else:
             title = f"{where}{problem}{suffix}"
             body = f"{address}{problem}"
@@ -543,7 +546,7 @@ class _Generator:
                       note=rng.choice(P.INVALID_NOTES))
             return
         target = self.open_by_key.get((plan.grid, t.category_id))  # type: ignore[arg-type]
-        if target is not None and rng.random() < (0.5 if plan.plant else 0.25):
+        if target is not None and rng.random() < (0.4 if plan.plant else 0.12):
             merge_at = self._centre_time(created + _minutes(rng.uniform(5, 60)))
             target_pk, target_number, target_closed, target_created = target
             if target_created < created and (target_closed is None or target_closed > merge_at):
@@ -857,7 +860,7 @@ class _Life:
             t.contacted_at = at
         elif action == "summon":
             units = co_units or []
-            present = {unit_id for _, unit_id in self.co_units}  # co_units.add() ignores units already there
+            present = {unit_id for _ticket, unit_id in self.co_units}  # co_units.add() ignores units already there
             self.co_units += [(t.pk, u.pk) for u in units if u.pk not in present]
             record = {"co_units": [u.pk for u in units]}
         elif action == "request_extension":

@@ -175,3 +175,31 @@ def test_demo_accounts_cover_every_role_and_are_printed(demo: Result) -> None:
                      "community", "deputy", "admin", "citizen"):
         assert f"  {username} " in text
     assert Ticket.objects.count() == 300  # it did not generate again
+
+
+def test_overdue_work_was_flagged_as_the_job_would_have(demo: Result) -> None:
+    open_overdue = Ticket.objects.filter(due_at__lt=END).exclude(
+        status__in=[Status.CLOSED, Status.MERGED, Status.INVALID])
+    assert not open_overdue.filter(overdue_flagged_at__isnull=True).exists()
+    for ticket in Ticket.objects.filter(overdue_flagged_at__isnull=False):
+        flag = ticket.events.filter(action="flag_overdue").last()
+        assert flag is not None
+        assert flag.at == ticket.overdue_flagged_at
+        assert flag.at > ticket.due_at  # type: ignore[operator]
+
+
+def test_the_platform_carries_on_after_the_history(demo: Result) -> None:
+    from django.contrib.auth import get_user_model
+
+    from cityloop.tickets.services import TicketInput, ticket_create
+
+    operator = get_user_model().objects.get(username="operator")
+    grid = Area.objects.filter(kind=AreaKind.GRID).first()
+    assert grid is not None
+    with clock.frozen_at(END + dt.timedelta(minutes=5)):
+        ticket, created = ticket_create(actor=operator, data=TicketInput(
+            channel="phone", ticket_type="complaint", title="测试工单", description="生成历史之后的新工单。",
+            latitude=grid.latitude, longitude=grid.longitude))
+    assert created
+    assert ticket.pk > max(Ticket.objects.exclude(pk=ticket.pk).values_list("pk", flat=True))
+    assert ticket.area_id == grid.pk
