@@ -1,7 +1,11 @@
 """Fixtures shared by every app's tests: a small city with one unit of each kind and a person per role."""
 
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -80,3 +84,65 @@ def world(db: Any) -> World:
     users["other_citizen"] = user_model.objects.create_user("other_citizen", "other@example.org", "pw")
     return World(city, district, street, community, grid, other_grid, centre, department, other_department,
                  street_office, category, users)
+
+
+# Browser tests: Debian's Chromium driven by Playwright, allowed to talk to 127.0.0.1 only.
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium fonts-wqy-microhei)")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop on this thread; the database calls the tests make
+    # alongside it are still synchronous, so Django's guard would be a false alarm here.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run", "--disable-quic"])
+        yield browser
+        browser.close()
+
+
+@dataclass
+class BrowserPage:
+    """A page plus what a browser test checks throughout: no request leaves the machine, pages are saved."""
+
+    page: Any
+    base_url: str
+    outside: list[str]
+
+    def go(self, path: str) -> Any:
+        return self.page.goto(self.base_url + path)
+
+    def shot(self, name: str) -> None:
+        ARTIFACTS.mkdir(exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+    def sign_in(self, username: str, password: str = "pw") -> None:
+        self.go("/accounts/login/")
+        self.page.get_by_label("用户名").fill(username)
+        self.page.get_by_label("密码").fill(password)
+        self.page.keyboard.press("Enter")
+        self.page.wait_for_load_state()
+
+
+@pytest.fixture
+def browser_page(browser: Any, live_server: Any) -> Iterator[BrowserPage]:
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    outside: list[str] = []
+
+    def check(request: Any) -> None:
+        host = urlsplit(request.url).hostname or ""
+        if request.url.startswith(("http:", "https:", "ws:", "wss:")) and host not in {"127.0.0.1", "localhost"}:
+            outside.append(request.url)
+
+    page.on("request", check)
+    yield BrowserPage(page, live_server.url, outside)
+    context.close()
+    assert outside == [], f"the browser requested addresses outside this machine: {outside}"
