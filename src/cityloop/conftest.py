@@ -123,7 +123,7 @@ class BrowserPage:
         ARTIFACTS.mkdir(exist_ok=True)
         self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
-    def sign_in(self, username: str, password: str = "pw") -> None:
+    def sign_in(self, username: str, password: str = "pw") -> None:  # noqa: S107 - the test fixture password
         self.go("/accounts/login/")
         self.page.get_by_label("用户名").fill(username)
         self.page.get_by_label("密码").fill(password)
