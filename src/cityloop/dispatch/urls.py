@@ -1,4 +1,10 @@
-from django.urls import URLPattern, path  # noqa: F401 - filled in by the dispatch pages
+from django.urls import URLPattern, path
+
+from cityloop.dispatch import views
 
 app_name = "dispatch"
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern] = [
+    path("queue/", views.queue, name="queue"),
+    path("<int:ticket_id>/", views.dispatch_ticket, name="dispatch"),
+    path("<int:ticket_id>/dispute/", views.dispute_ticket, name="dispute"),
+]
