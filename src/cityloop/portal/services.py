@@ -1,0 +1,248 @@
+"""The portal's writes: a citizen's report, one-time codes, the citizen account, subscriptions.
+
+Tickets themselves are only ever written through `cityloop.tickets.services`.
+"""
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import PurePath
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import UploadedFile
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils.translation import gettext as _
+
+from cityloop.core import clock
+from cityloop.core.errors import Conflict, InvalidInput, NotFound
+from cityloop.portal.contacts import EMAIL, Contact, is_mobile
+from cityloop.portal.models import OneTimeCode, Subscription
+from cityloop.portal.photos import MAX_PHOTO_BYTES, photo_content_type
+from cityloop.portal.sms import sms_sender
+from cityloop.tickets.choices import Channel
+from cityloop.tickets.models import Ticket
+from cityloop.tickets.selectors import ticket_get
+from cityloop.tickets.services import TicketInput, ticket_create
+
+CODE_DIGITS = 6
+CODE_VALID = timedelta(minutes=10)
+MAX_ATTEMPTS = 5
+CODES_PER_HOUR = 3
+# ticket_create() scopes idempotency keys by client; all portal reports share one scope.
+IDEMPOTENCY_CLIENT = "portal"
+
+
+@dataclass
+class ReportInput:
+    ticket_type: str
+    title: str
+    description: str
+    address: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    citizen_name: str = ""
+    citizen_phone: str = ""  # normalised (cityloop.portal.contacts)
+    citizen_email: str = ""
+
+
+def report_submit(*, actor: Any, data: ReportInput, idempotency_key: str = "",
+                  photo: UploadedFile | None = None) -> tuple[Ticket, bool]:
+    """A citizen's report from the web form. Returns (ticket, created); a double submit returns the first.
+
+    `actor` is the signed-in citizen or None for an anonymous report; the area comes from the point either way.
+    The photo (checked by the form) is kept with a new ticket only, where the handling app's attachments exist.
+    """
+    with transaction.atomic():
+        ticket, created = ticket_create(
+            actor=actor, data=TicketInput(channel=Channel.WEB, **data.__dict__),
+            idempotency_key=idempotency_key, client=IDEMPOTENCY_CLIENT)
+        if created and photo is not None:
+            _attach_photo(ticket=ticket, actor=actor, photo=photo)
+    return ticket, created
+
+
+def _attach_photo(*, ticket: Ticket, actor: Any, photo: UploadedFile) -> bool:
+    """Store the reporter's photo as an attachment of the ticket just created; False where it cannot be kept.
+
+    `cityloop.handling.services.attachment_add` serves staff (it requires a handling, answering or dispatching
+    grant), so the reporter's photo is written here, the way that service writes it: the file under a random
+    name, then its row; the file is removed again if the row fails.
+    """
+    try:
+        from cityloop.handling.models import Attachment
+    except ImportError:  # the handling stage's attachments are not installed: the photo is not kept
+        return False
+    content_type = photo_content_type(photo)
+    if content_type is None or (photo.size or 0) > MAX_PHOTO_BYTES:
+        raise InvalidInput(_("The photo must be a JPEG or PNG picture of at most 5 MB."), code="photo_invalid",
+                           details={"field": "photo"})
+    attachment = Attachment(ticket=ticket, original_name=PurePath(photo.name or "photo").name[-255:],
+                            content_type=content_type, size=photo.size or 0,
+                            uploaded_by=actor if actor is not None and actor.is_authenticated else None,
+                            created_at=clock.now())
+    attachment.file.save("upload", photo, save=False)
+    try:
+        with transaction.atomic():
+            attachment.save()
+    except Exception:
+        attachment.file.delete(save=False)  # no file without its row
+        raise
+    return True
+
+
+# --- one-time codes ------------------------------------------------------------------------------------------
+
+
+def _code_hash(ticket_id: int, contact: str, code: str) -> str:
+    """Keyed with SECRET_KEY: a copy of the table alone does not let anyone try the million codes offline."""
+    message = f"{ticket_id}:{contact}:{code}".encode()
+    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
+def _ticket_for(number: str, contact: Contact) -> Ticket | None:
+    field = "citizen_email__iexact" if contact.kind == EMAIL else "citizen_phone"
+    return Ticket.objects.filter(number=number, **{field: contact.value}).only("pk", "number").first()
+
+
+def otp_request(*, number: str, contact: Contact) -> bool:
+    """Send a code to the contact if it is the one given on the ticket. Returns whether a code was sent.
+
+    The caller tells the person the same in both cases, so that nobody learns who reported which ticket.
+    At most CODES_PER_HOUR codes per ticket per hour; a new code replaces the earlier ones.
+    """
+    ticket = _ticket_for(number, contact)
+    if ticket is None:
+        return False
+    if contact.kind != EMAIL and not is_mobile(contact.value):
+        raise InvalidInput(_("Codes can only be sent to a mobile number or an e-mail address."),
+                           code="not_mobile", details={"field": "contact"})
+    now = clock.now()
+    with transaction.atomic():
+        recent = OneTimeCode.objects.filter(ticket=ticket, created_at__gt=now - timedelta(hours=1)).count()
+        if recent >= CODES_PER_HOUR:
+            raise Conflict(_("Too many codes were asked for this ticket. Try again in an hour."),
+                           code="otp_throttled")
+        OneTimeCode.objects.filter(ticket=ticket, contact=contact.value, used_at__isnull=True).update(used_at=now)
+        code = f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
+        OneTimeCode.objects.create(ticket=ticket, contact=contact.value, created_at=now,
+                                   expires_at=now + CODE_VALID,
+                                   code_hash=_code_hash(ticket.pk, contact.value, code))
+        text = _("Your code for ticket %(number)s is %(code)s. It is valid for 10 minutes. "
+                 "Do not give it to anyone.") % {"number": ticket.number, "code": code}
+        transaction.on_commit(lambda: _deliver(contact, text, ticket.number or ""))
+    return True
+
+
+def _deliver(contact: Contact, text: str, number: str) -> None:
+    if contact.kind == EMAIL:
+        send_mail(_("Your code for ticket %(number)s") % {"number": number}, text, None, [contact.value])
+    else:
+        sms_sender().send(contact.value, text)
+
+
+def otp_verify(*, number: str, contact: Contact, code: str) -> Any:
+    """Check the code; on success return the citizen account for the contact, with its tickets linked to it.
+
+    A wrong code counts as an attempt (committed even though the call fails); after MAX_ATTEMPTS wrong ones
+    the code is dead and a new one must be asked for.
+    """
+    now = clock.now()
+    otp = (OneTimeCode.objects.filter(ticket__number=number, contact=contact.value, used_at__isnull=True)
+           .order_by("-created_at", "-pk").first())
+    if otp is None:
+        raise InvalidInput(_("There is no code waiting for this ticket; ask for a new one."),
+                           code="otp_missing", details={"field": "code"})
+    if otp.attempts >= MAX_ATTEMPTS:
+        raise InvalidInput(_("Too many wrong codes. Ask for a new code."), code="otp_attempts",
+                           details={"field": "code"})
+    if otp.expires_at <= now:
+        raise InvalidInput(_("This code has expired. Ask for a new code."), code="otp_expired",
+                           details={"field": "code"})
+    if not hmac.compare_digest(otp.code_hash, _code_hash(otp.ticket_id, contact.value, code.strip())):
+        OneTimeCode.objects.filter(pk=otp.pk).update(attempts=F("attempts") + 1)
+        left = MAX_ATTEMPTS - otp.attempts - 1
+        raise InvalidInput(_("The code is not right. Attempts left: %(left)d.") % {"left": left},
+                           code="otp_wrong", details={"field": "code"})
+    with transaction.atomic():
+        used = OneTimeCode.objects.filter(pk=otp.pk, used_at__isnull=True).update(used_at=now)
+        if used != 1:  # the same code entered twice at once
+            raise InvalidInput(_("This code has been used already. Ask for a new code."), code="otp_used",
+                               details={"field": "code"})
+        user = citizen_account_for(contact)
+        citizen_link_tickets(user=user, contact=contact)
+    return user
+
+
+def citizen_username(contact: Contact) -> str:
+    return "c:" + hashlib.sha256(contact.value.lower().encode()).hexdigest()[:20]
+
+
+def citizen_account_for(contact: Contact) -> Any:
+    """The citizen account of a phone number or e-mail address, created on first use (no password)."""
+    user_model = get_user_model()
+    username = citizen_username(contact)
+    user = user_model.objects.filter(username=username).first()
+    if user is None:
+        try:
+            with transaction.atomic():
+                user = user_model.objects.create_user(
+                    username, email=contact.value if contact.kind == EMAIL else "", password=None)
+        except IntegrityError:  # created meanwhile by a parallel sign-in
+            user = user_model.objects.get(username=username)
+    return user
+
+
+def citizen_link_tickets(*, user: Any, contact: Contact) -> int:
+    """Give the account every ticket reported with this contact that has no account yet (one UPDATE)."""
+    match = Q(citizen_email__iexact=contact.value) if contact.kind == EMAIL else Q(citizen_phone=contact.value)
+    return Ticket.objects.filter(match, citizen__isnull=True).update(citizen=user)
+
+
+# --- subscriptions -------------------------------------------------------------------------------------------
+
+
+def subscription_set(*, actor: Any, ticket_id: int, email: str, active: bool) -> Subscription:
+    """Subscribe an e-mail address to a ticket the actor may see, or unsubscribe it."""
+    ticket = ticket_get(actor, ticket_id)  # NotFound when the actor may not see it
+    with transaction.atomic():
+        subscription, _created = Subscription.objects.update_or_create(
+            ticket=ticket, email=email, defaults={"active": active, "updated_at": clock.now()})
+    return subscription
+
+
+def subscription_cancel(*, subscription_id: int) -> Subscription:
+    """Unsubscribe through the signed link in an e-mail (the link is the proof; no account needed)."""
+    with transaction.atomic():
+        subscription = Subscription.objects.select_for_update().filter(pk=subscription_id).first()
+        if subscription is None:
+            raise NotFound(_("Not found."))
+        if subscription.active:
+            subscription.active = False
+            subscription.updated_at = clock.now()
+            subscription.save(update_fields=["active", "updated_at"])
+    return subscription
+
+
+UNSUBSCRIBE_SALT = "cityloop.portal.unsubscribe"
+
+
+def subscription_unsubscribe_token(subscription: Subscription) -> str:
+    """The signed token of the one-click unsubscribe link (`portal:unsubscribe`) for update e-mails."""
+    from django.core import signing
+
+    return signing.dumps(subscription.pk, salt=UNSUBSCRIBE_SALT)
+
+
+def subscription_id_from_token(token: str) -> int:
+    from django.core import signing
+
+    try:
+        return int(signing.loads(token, salt=UNSUBSCRIBE_SALT))
+    except (signing.BadSignature, TypeError, ValueError):
+        raise NotFound(_("Not found.")) from None
