@@ -1,0 +1,23 @@
+from django.contrib import admin
+
+from cityloop.handling.models import Attachment, ReplyTemplate
+
+
+@admin.register(ReplyTemplate)
+class ReplyTemplateAdmin(admin.ModelAdmin):
+    list_display = ("name", "category", "active")
+    list_filter = ("active",)
+    search_fields = ("name", "text")
+    autocomplete_fields = ("category",)
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(admin.ModelAdmin):
+    list_display = ("original_name", "ticket", "content_type", "size", "uploaded_by", "created_at")
+    list_select_related = ("ticket", "uploaded_by")
+    search_fields = ("original_name", "ticket__number")
+    raw_id_fields = ("ticket", "event")
+    readonly_fields = ("file", "original_name", "content_type", "size", "uploaded_by", "created_at")
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False  # uploads go through attachment_add(), which checks the file
