@@ -39,7 +39,8 @@ def _ticket_out(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
         "citizen_email": ticket.citizen_email if show_contact else mask_email(ticket.citizen_email),
         "satisfaction": ticket.satisfaction or None,
         "unit": {"id": ticket.unit.pk, "name": ticket.unit.name} if ticket.unit else None,
-        "co_units": [{"id": u.pk, "name": u.name} for u in ticket.co_units.all()],
+        # co-handlers are set only by dispatching, so an undispatched ticket has none (spares a query)
+        "co_units": [{"id": u.pk, "name": u.name} for u in ticket.co_units.all()] if ticket.dispatched_at else [],
         "sla_state": sla.sla_state(ticket),
         "allowed_actions": [t.action for t in selectors.ticket_actions_for(user, ticket)],
     }

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cityloop.config.env import env, env_bool, env_list
 
-PACKAGE_DIR = Path(__file__).resolve().parents[2] / "cityloop"
+PACKAGE_DIR = Path(__file__).resolve().parents[2]  # src/cityloop
 DATA_DIR = Path(env("CITYLOOP_DATA_DIR", str(Path.cwd() / "var"))).resolve()
 
 SECRET_KEY = env("CITYLOOP_SECRET_KEY", "insecure-demo-key-set-CITYLOOP_SECRET_KEY-in-production")
