@@ -8,7 +8,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.responses import Status as HttpStatus
 
 from cityloop.security.auth import API_AUTH
-from cityloop.security.masking import mask_email, mask_name, mask_phone
+from cityloop.security.masking import mask_email, mask_name, mask_phone, mask_text
 from cityloop.tickets import selectors, services, sla
 from cityloop.tickets.choices import SlaState, Status
 from cityloop.tickets.models import Ticket
@@ -37,6 +37,9 @@ def _ticket_out(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
         "citizen_name": ticket.citizen_name if show_contact else mask_name(ticket.citizen_name),
         "citizen_phone": ticket.citizen_phone if show_contact else mask_phone(ticket.citizen_phone),
         "citizen_email": ticket.citizen_email if show_contact else mask_email(ticket.citizen_email),
+        # free text carries personal data too (a caller's ID number, a neighbour's name)
+        "title": ticket.title if show_contact else mask_text(ticket.title),
+        "description": ticket.description if show_contact else mask_text(ticket.description),
         "satisfaction": ticket.satisfaction or None,
         "unit": {"id": ticket.unit.pk, "name": ticket.unit.name} if ticket.unit else None,
         # co-handlers are set only by dispatching, so an undispatched ticket has none (spares a query)

@@ -90,13 +90,15 @@ def test_denied_action_changes_nothing(world: World) -> None:
 
 
 def test_citizen_sees_own_ticket_and_contact_is_masked_for_analysts(world: World) -> None:
-    response = post(world.client("citizen"), "/api/tickets", {**GOOD, "channel": "web", "citizen_phone": "13812345678",
-                                                               "citizen_name": "赵六"})
+    response = post(world.client("citizen"), "/api/tickets", {
+        **GOOD, "channel": "web", "citizen_phone": "13812345678", "citizen_name": "赵六",
+        "description": "我是赵先生，电话13812345678，井盖缺失很危险。"})
     assert response.status_code == 201
     ticket_id = response.json()["id"]
     assert world.client("citizen").get(f"/api/tickets/{ticket_id}").json()["citizen_phone"] == "13812345678"
     seen_by_analyst = world.client("analyst").get(f"/api/tickets/{ticket_id}").json()
     assert (seen_by_analyst["citizen_phone"], seen_by_analyst["citizen_name"]) == ("138****5678", "赵*")
+    assert seen_by_analyst["description"] == "我是*先生，电话138****5678，井盖缺失很危险。"
     assert [t["id"] for t in world.client("other_citizen").get("/api/tickets").json()["items"]] == []
 
 
