@@ -1,4 +1,9 @@
-from django.urls import URLPattern, path  # noqa: F401 - filled in by the assessment pages
+from django.urls import path
+
+from cityloop.assessment import views
 
 app_name = "assessment"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("board/", views.board, name="board"),
+    path("board/tickets/<int:ticket_id>/press/", views.press, name="press"),
+]

@@ -1,0 +1,126 @@
+"""Reads of the assessment stage: the supervisor's board (督办) and the three rates (三率) per unit."""
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from cityloop.core import clock
+from cityloop.security import grants as g
+from cityloop.security.access import grants_for, visible_to
+from cityloop.tickets.choices import Satisfaction, Status
+from cityloop.tickets.models import Ticket, TicketEvent
+from cityloop.tickets.workflow import ASSIGNED
+
+PRESS_ACTIONS = ("urge", "supervise")
+RATE_WINDOW_DAYS = 30
+
+
+def can_supervise(user: Any) -> bool:
+    return not grants_for(user, g.SUPERVISE).empty
+
+
+def _overdue(now: dt.datetime) -> Q:
+    return Q(due_at__lt=now)
+
+
+def _due_soon(now: dt.datetime) -> Q:
+    return Q(warn_at__lte=now, due_at__gte=now)
+
+
+def _at_risk(user: Any, now: dt.datetime) -> QuerySet[Ticket]:
+    """Assigned tickets whose running clock is in its warning part or past its deadline."""
+    tickets = Ticket.objects.filter(status__in=ASSIGNED, due_at__isnull=False).filter(_overdue(now) | _due_soon(now))
+    return visible_to(user, g.SUPERVISE, tickets)
+
+
+def board_units(user: Any, *, now: dt.datetime | None = None) -> list[dict[str, Any]]:
+    """Overdue and soon-due work per primary unit, worst first; one query."""
+    now = now or clock.now()
+    rows = (_at_risk(user, now).values("unit_id", "unit__name")
+            .annotate(overdue=Count("pk", filter=_overdue(now)), due_soon=Count("pk", filter=_due_soon(now)))
+            .order_by("-overdue", "-due_soon", "unit__name", "unit_id"))
+    return [{"unit_id": r["unit_id"], "unit_name": r["unit__name"], "overdue": r["overdue"],
+             "due_soon": r["due_soon"]} for r in rows]
+
+
+def board_tickets(user: Any, *, unit_id: int | None = None, now: dt.datetime | None = None) -> QuerySet[Ticket]:
+    """The overdue and soon-due tickets (of one unit, or all), earliest deadline first, with how often they
+    were pressed (urged or supervised) already."""
+    now = now or clock.now()
+    tickets = _at_risk(user, now)
+    if unit_id is not None:
+        tickets = tickets.filter(unit_id=unit_id)
+    pressed = (TicketEvent.objects.filter(ticket=OuterRef("pk"), action__in=PRESS_ACTIONS).order_by()
+               .values("ticket").annotate(n=Count("pk")).values("n"))
+    return (tickets.select_related("unit")
+            .annotate(pressed=Coalesce(Subquery(pressed, output_field=IntegerField()), Value(0)))
+            .order_by("due_at", "pk"))
+
+
+def extension_requests(user: Any) -> QuerySet[Ticket]:
+    """Pending extension requests (延期申请) the user may approve or refuse, oldest deadline first."""
+    return (visible_to(user, g.REVIEW_EXTENSION, Ticket.objects.filter(status=Status.EXTENSION_PENDING))
+            .select_related("unit").order_by("due_at", "pk"))
+
+
+@dataclass(frozen=True)
+class UnitRates:
+    """The three rates (三率) of one unit; a rate is None where its denominator is zero."""
+
+    unit_id: int | None
+    unit_name: str
+    dispatched: int  # dispatched in the window and whose contact is settled (contacted, or its deadline passed)
+    responded: int  # ... of which contacted within the contact deadline
+    called_back: int  # called back (回访) in the window
+    resolved: int
+    satisfied: int  # satisfied or basically satisfied
+
+    @staticmethod
+    def _rate(part: int, whole: int) -> float | None:
+        return part / whole if whole else None
+
+    @property
+    def response_rate(self) -> float | None:
+        return self._rate(self.responded, self.dispatched)
+
+    @property
+    def resolution_rate(self) -> float | None:
+        return self._rate(self.resolved, self.called_back)
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        return self._rate(self.satisfied, self.called_back)
+
+
+def unit_rates(user: Any, *, now: dt.datetime | None = None, days: int = RATE_WINDOW_DAYS) -> list[UnitRates]:
+    """Response, resolution and satisfaction rates per unit over the last `days` days, in one query.
+
+    Response rate: of the tickets dispatched in the window whose contact is due by now or done, the share
+    contacted within the contact deadline (a ticket still inside its time limit is not counted either way).
+    Resolution and satisfaction rates: of the tickets called back in the window, the share resolved, and the
+    share satisfied or basically satisfied.
+    """
+    now = now or clock.now()
+    since = now - dt.timedelta(days=days)
+    dispatched = Q(dispatched_at__gte=since) & (Q(contacted_at__isnull=False) | Q(contact_due__lt=now))
+    called_back = Q(closed_at__gte=since) & ~Q(satisfaction="")
+    tickets = Ticket.objects.filter(unit__isnull=False).filter(Q(dispatched_at__gte=since) | called_back)
+    rows = (visible_to(user, g.SUPERVISE, tickets).values("unit_id", "unit__name")
+            .annotate(
+                dispatched=Count("pk", filter=dispatched),
+                responded=Count("pk", filter=dispatched & Q(contacted_at__lte=F("contact_due"))),
+                called_back=Count("pk", filter=called_back),
+                resolved=Count("pk", filter=called_back & Q(resolved=True)),
+                satisfied=Count("pk", filter=called_back & Q(satisfaction__in=[
+                    Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED])),
+            ).order_by("unit__name", "unit_id"))
+    return [UnitRates(r["unit_id"], r["unit__name"], r["dispatched"], r["responded"], r["called_back"],
+                      r["resolved"], r["satisfied"]) for r in rows]
+
+
+def rates_total(rates: list[UnitRates]) -> UnitRates:
+    return UnitRates(None, "", *(sum(getattr(r, f) for r in rates)
+                                 for f in ("dispatched", "responded", "called_back", "resolved", "satisfied")))
