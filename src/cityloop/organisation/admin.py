@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from cityloop.organisation.models import Area, Membership, Unit
+from cityloop.organisation.models import Address, Area, Membership, Unit
 
 
 @admin.register(Area)
@@ -27,3 +27,10 @@ class MembershipAdmin(admin.ModelAdmin):
     list_filter = ("role",)
     search_fields = ("user__username", "unit__name")
     autocomplete_fields = ("user", "unit", "scope")
+
+
+@admin.register(Address)
+class AddressAdmin(admin.ModelAdmin):
+    list_display = ("text", "area")
+    search_fields = ("text",)
+    autocomplete_fields = ("area",)

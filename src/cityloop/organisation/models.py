@@ -121,3 +121,20 @@ class Membership(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.unit} · {self.get_role_display()}"
+
+
+class Address(TimeStampedModel):
+    """An entry of the standard address book (标准地址库): a normalised address and the area it lies in."""
+
+    text = models.CharField(_("address"), max_length=200, unique=True)
+    area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.CASCADE, related_name="addresses")
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("address")
+        verbose_name_plural = _("address book")
+        ordering = ["text"]
+
+    def __str__(self) -> str:
+        return self.text

@@ -63,6 +63,9 @@ class Ticket(TimeStampedModel):
     longitude = models.FloatField(_("longitude"), null=True, blank=True)
     area = models.ForeignKey(Area, verbose_name=_("area"), null=True, blank=True, on_delete=models.PROTECT,
                              related_name="tickets")
+    # How the area was found (address book, place name, map point) and how sure that is, shown to staff.
+    place_method = models.CharField(_("located by"), max_length=20, blank=True)
+    place_confidence = models.FloatField(_("location confidence"), null=True, blank=True)
     # Copies of the area's and unit's tree paths: scope checks are then one indexed prefix match.
     area_path = models.CharField(max_length=255, blank=True, db_index=True, editable=False)
 

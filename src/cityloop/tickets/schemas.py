@@ -57,6 +57,8 @@ class TicketOut(Schema):
     latitude: float | None
     longitude: float | None
     area_id: int | None
+    place_method: str = Field(description="How the area was found: address, name, point, their combination, none.")
+    place_confidence: float | None
     status: Status
     status_label: str
     version: int

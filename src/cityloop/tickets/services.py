@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 
 from cityloop.core import clock
 from cityloop.core.errors import ApplicationError, Conflict, InvalidInput, NotFound
-from cityloop.organisation.geo import GridRef, locate_grid
 from cityloop.organisation.models import Area, Unit
+from cityloop.organisation.places import Place, resolve_place
 from cityloop.security import grants as g
 from cityloop.security.access import can, grants_for, memberships_of
 from cityloop.tickets import sla
@@ -57,16 +57,16 @@ class TransitionInput:
     merged_into_id: int | None = None
 
 
-def _resolve_area(data: TicketInput) -> GridRef:
-    """The grid of the ticket's point; the city itself where there is no point or it lies outside every grid."""
-    if data.latitude is not None and data.longitude is not None:
-        grid = locate_grid(data.longitude, data.latitude)
-        if grid is not None:
-            return grid
+def _resolve_area(data: TicketInput) -> Place:
+    """Where the demand is; the city itself when neither text nor point tells."""
+    place = resolve_place(texts=[data.address, f"{data.title} {data.description}"], latitude=data.latitude,
+                          longitude=data.longitude)
+    if place is not None:
+        return place
     root = Area.objects.filter(parent__isnull=True).order_by("pk").values_list("pk", "path").first()
     if root is None:
         raise Conflict(_("The organisation tree is empty: create the city first."), code="no_city")
-    return GridRef(*root)
+    return Place(root[0], root[1], "none", 0.0)
 
 
 def ticket_create(*, actor: Any, data: TicketInput, idempotency_key: str = "",
@@ -83,7 +83,8 @@ def ticket_create(*, actor: Any, data: TicketInput, idempotency_key: str = "",
     try:
         with transaction.atomic():
             ticket = Ticket.objects.create(
-                **data.__dict__, area_id=area.id, area_path=area.path, created_at=now, updated_at=now,
+                **data.__dict__, area_id=area.area_id, area_path=area.path, place_method=area.method,
+                place_confidence=area.confidence, created_at=now, updated_at=now,
                 citizen=actor if actor is not None and actor.is_authenticated and not is_staff_member else None,
                 created_by=actor if actor is not None and actor.is_authenticated else None,
                 idempotency_key=scoped_key,
