@@ -30,7 +30,7 @@ class Command(BaseCommand):
         call_command("seed_defaults", stdout=self.stdout)
         if not Ticket.objects.exists():
             self.stdout.write(_("Generating the demo city and two years of tickets (about a minute)..."))
-            report(self.stdout.write, simulate(seed=options["seed"]))
+            report(self.stdout.write, simulate(seed=options["seed"], log=self.stdout.write))
         else:
             load_city()  # the demo accounts exist even when the tickets came from elsewhere
         self.print_accounts()

@@ -1,6 +1,8 @@
+import datetime as dt
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cityloop.demo.simulate import Result, SimulationRefused, simulate
@@ -16,15 +18,22 @@ class Command(BaseCommand):
         parser.add_argument("--grids", type=int, default=200)
         parser.add_argument("--append", action="store_true",
                             help="Add tickets to a database that already holds some (and the demo city).")
+        parser.add_argument("--end", type=_moment, default=None,
+                            help="When the history ends (ISO 8601, default now); with --seed it fixes the output.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             result = simulate(seed=options["seed"], tickets=options["tickets"], days=options["days"],
-                              grids=options["grids"], append=options["append"],
-                              log=self.stdout.write if options["verbosity"] > 1 else None)
+                              grids=options["grids"], append=options["append"], end=options["end"],
+                              log=self.stdout.write if options["verbosity"] > 0 else None)
         except SimulationRefused as error:
             raise CommandError(_("Simulation refused: %(reason)s") % {"reason": error}) from error
         report(self.stdout.write, result)
+
+
+def _moment(value: str) -> dt.datetime:
+    moment = dt.datetime.fromisoformat(value)
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 
 
 def report(write: Any, result: Result) -> None:
