@@ -15,8 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cityloop.intelligence.classification.errors import InputError
-from cityloop.intelligence.classification.errors import gettext_noop as N_
+from cityloop.intelligence.classification.errors import InputError, gettext_noop
 from cityloop.intelligence.classification.text import MAX_CELL_CHARS, has_control_characters, normalise
 
 SUPPORTED_SUFFIXES = (".csv", ".xlsx")
@@ -48,7 +47,7 @@ def _suffix(path: Path) -> str:
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise InputError(
-            N_("Unsupported file type %(suffix)s for %(path)s: use .csv or .xlsx."),
+            gettext_noop("Unsupported file type %(suffix)s for %(path)s: use .csv or .xlsx."),
             suffix=suffix or "(none)",
             path=str(path),
         )
@@ -57,7 +56,9 @@ def _suffix(path: Path) -> str:
 
 def _decode(raw: bytes, path: Path) -> tuple[str, str]:
     if b"\x00" in raw:
-        raise InputError(N_("%(path)s contains binary data (NUL bytes); it is not a text CSV file."), path=str(path))
+        raise InputError(
+            gettext_noop("%(path)s contains binary data (NUL bytes); it is not a text CSV file."), path=str(path)
+        )
     for encoding in ENCODINGS:
         try:
             text = raw.decode(encoding)
@@ -67,7 +68,8 @@ def _decode(raw: bytes, path: Path) -> tuple[str, str]:
             break  # GB18030 maps most byte pairs to some character; junk shows as private-use/unassigned ones
         return text, encoding
     raise InputError(
-        N_("%(path)s is neither UTF-8 nor GBK/GB18030 text; save it as UTF-8 CSV and try again."), path=str(path)
+        gettext_noop("%(path)s is neither UTF-8 nor GBK/GB18030 text; save it as UTF-8 CSV and try again."),
+        path=str(path),
     )
 
 
@@ -81,14 +83,17 @@ def _read_csv(path: Path) -> Table:
     text, encoding = _decode(raw, path)
     if has_control_characters(text):
         raise InputError(
-            N_("%(path)s contains binary data (control characters); it is not a text CSV file."), path=str(path)
+            gettext_noop("%(path)s contains binary data (control characters); it is not a text CSV file."),
+            path=str(path),
         )
     try:
         records = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
-        raise InputError(N_("%(path)s is not a valid CSV file: %(error)s"), path=str(path), error=str(exc)) from exc
+        raise InputError(
+            gettext_noop("%(path)s is not a valid CSV file: %(error)s"), path=str(path), error=str(exc)
+        ) from exc
     if not records:
-        raise InputError(N_("%(path)s is empty."), path=str(path))
+        raise InputError(gettext_noop("%(path)s is empty."), path=str(path))
     columns = [name.strip() for name in records[0]]
     # Only truly empty lines are dropped; a line of empty fields (",,") is an empty ticket and is reported.
     return Table(columns=columns, rows=[record for record in records[1:] if record], encoding=encoding)
@@ -109,7 +114,7 @@ def _read_xlsx(path: Path) -> Table:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
         raise InputError(
-            N_("%(path)s is not a readable Excel .xlsx file: %(error)s"),
+            gettext_noop("%(path)s is not a readable Excel .xlsx file: %(error)s"),
             path=str(path),
             error=str(exc) or type(exc).__name__,
         ) from exc
@@ -121,7 +126,7 @@ def _read_xlsx(path: Path) -> Table:
         workbook.close()
     # Rows without any cell (Excel leaves them after deletions) are dropped, like empty lines in a CSV.
     if not values:
-        raise InputError(N_("%(path)s is empty."), path=str(path))
+        raise InputError(gettext_noop("%(path)s is empty."), path=str(path))
     columns = [name.strip() for name in values[0]]
     while columns and not columns[-1]:
         columns.pop()
@@ -133,14 +138,16 @@ def read_table(path: str | os.PathLike[str]) -> Table:
     file_path = Path(path)
     suffix = _suffix(file_path)
     if not file_path.is_file():
-        raise InputError(N_("Input file %(path)s does not exist."), path=str(file_path))
+        raise InputError(gettext_noop("Input file %(path)s does not exist."), path=str(file_path))
     if file_path.stat().st_size > MAX_FILE_BYTES:
         raise InputError(
-            N_("%(path)s is larger than %(limit)d MB."), path=str(file_path), limit=MAX_FILE_BYTES // (1024 * 1024)
+            gettext_noop("%(path)s is larger than %(limit)d MB."),
+            path=str(file_path),
+            limit=MAX_FILE_BYTES // (1024 * 1024),
         )
     table = _read_csv(file_path) if suffix == ".csv" else _read_xlsx(file_path)
     if len(set(table.columns)) != len(table.columns):
-        raise InputError(N_("%(path)s has duplicate column names."), path=str(file_path))
+        raise InputError(gettext_noop("%(path)s has duplicate column names."), path=str(file_path))
     return table
 
 
@@ -149,7 +156,7 @@ def _column_index(table: Table, column: str, path: str) -> int:
         return table.columns.index(column)
     except ValueError:
         raise InputError(
-            N_("Column %(column)s not found in %(path)s; the columns are: %(available)s."),
+            gettext_noop("Column %(column)s not found in %(path)s; the columns are: %(available)s."),
             column=column,
             path=path,
             available=", ".join(table.columns) or "(none)",
@@ -181,7 +188,7 @@ def extract_examples(
         detail_index = _column_index(table, detail_col, path)
     label_index = _column_index(table, label_col, path) if label_col else None
     if not table.rows:
-        raise InputError(N_("%(path)s has a header but no data rows."), path=path)
+        raise InputError(gettext_noop("%(path)s has a header but no data rows."), path=path)
 
     titles: list[str] = []
     details: list[str] = []
@@ -197,13 +204,13 @@ def extract_examples(
         for value in (title, detail):
             if len(value) > MAX_CELL_CHARS:
                 raise InputError(
-                    N_("Row %(row)d: the text is %(length)d characters long; the limit is %(limit)d."),
+                    gettext_noop("Row %(row)d: the text is %(length)d characters long; the limit is %(limit)d."),
                     row=row_number,
                     length=len(value),
                     limit=MAX_CELL_CHARS,
                 )
             if has_control_characters(value):
-                raise InputError(N_("Row %(row)d contains binary data (control characters)."), row=row_number)
+                raise InputError(gettext_noop("Row %(row)d contains binary data (control characters)."), row=row_number)
         if not normalise(title) and not normalise(detail):
             empty_rows.append(row_number)
         if label_index is not None:
@@ -215,13 +222,17 @@ def extract_examples(
         details.append(detail)
         row_numbers.append(row_number)
     if empty_rows:
-        raise InputError(N_("Rows without any text (title and detail empty): %(rows)s."), rows=_listed(empty_rows))
+        raise InputError(
+            gettext_noop("Rows without any text (title and detail empty): %(rows)s."), rows=_listed(empty_rows)
+        )
     if empty_labels:
         raise InputError(
-            N_("Rows without a label in column %(column)s: %(rows)s."), column=label_col, rows=_listed(empty_labels)
+            gettext_noop("Rows without a label in column %(column)s: %(rows)s."),
+            column=label_col,
+            rows=_listed(empty_labels),
         )
     if not titles:
-        raise InputError(N_("%(path)s has a header but no data rows."), path=path)
+        raise InputError(gettext_noop("%(path)s has a header but no data rows."), path=path)
     return Examples(
         titles=titles, details=details, labels=labels if label_index is not None else None, row_numbers=row_numbers
     )
@@ -232,9 +243,9 @@ def check_output_path(path: str | os.PathLike[str]) -> Path:
     out = Path(path)
     _suffix(out)
     if not out.parent.is_dir():
-        raise InputError(N_("The output directory %(path)s does not exist."), path=str(out.parent))
+        raise InputError(gettext_noop("The output directory %(path)s does not exist."), path=str(out.parent))
     if out.is_dir():
-        raise InputError(N_("The output path %(path)s is a directory."), path=str(out))
+        raise InputError(gettext_noop("The output path %(path)s is a directory."), path=str(out))
     return out
 
 

@@ -30,8 +30,7 @@ from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
 
-from cityloop.intelligence.classification.errors import InputError, ModelFormatError
-from cityloop.intelligence.classification.errors import gettext_noop as N_
+from cityloop.intelligence.classification.errors import InputError, ModelFormatError, gettext_noop
 from cityloop.intelligence.classification.text import compose, normalise, word_analyzer
 
 FORMAT_VERSION = 1
@@ -158,6 +157,15 @@ class _Design:
         self.extra_w.append(np.full(x.shape[0], weight))
 
 
+@dataclass
+class _Pool:
+    """Unlabelled messages: `joined` rows (title + detail) and, per message, its rows in `views`."""
+
+    joined: sp.csr_matrix
+    views: sp.csr_matrix
+    view_rows: list[np.ndarray]
+
+
 def _version() -> str:
     from cityloop import __version__
 
@@ -232,7 +240,7 @@ class TextClassifier:
         class_counts = Counter(unique_labels)
         if len(class_counts) < 2:
             raise InputError(
-                N_("Training needs at least two different labels; found %(count)d."), count=len(class_counts)
+                gettext_noop("Training needs at least two different labels; found %(count)d."), count=len(class_counts)
             )
 
         label_set = set(class_counts)
@@ -249,6 +257,7 @@ class TextClassifier:
                 self._features([text for text, _ in aux]), np.array([label for _, label in aux]), self.config.aux_weight
             )
 
+        pool = self._unlabelled_pool(unlabelled_pairs) if self.config.self_training_fraction > 0 else None
         report = TrainingReport(
             n_rows=len(texts),
             n_unique_texts=len(unique_texts),
@@ -257,10 +266,8 @@ class TextClassifier:
             n_self_training=0,
             class_counts=dict(sorted(class_counts.items())),
         )
-        self._calibrate(design, report)
-        self.svm = self._train(design)
-        if unlabelled_pairs and self.config.self_training_fraction > 0:
-            report.n_self_training = self._co_train(design, unlabelled_pairs, class_counts)
+        self._calibrate(design, pool, report)
+        self.svm, report.n_self_training = self._train_pipeline(design, None, pool)
 
         self.report = report
         self.data_sha256 = _hash_rows(
@@ -274,18 +281,69 @@ class TextClassifier:
         )
         return report
 
-    def _train(self, design: "_Design", rows: np.ndarray | None = None) -> LinearSVC:
-        """Fit on the labelled rows (all, or `rows`) plus every extra block."""
+    def _train(self, design: "_Design", rows: np.ndarray | None, extra: "_Design | None" = None) -> LinearSVC:
+        """Fit on the labelled rows (all, or `rows`), every extra block of `design`, and `extra`'s blocks."""
         x, y = (design.x, design.y) if rows is None else (design.x[rows], design.y[rows])
-        if not design.extra_x:
+        blocks_x = [*design.extra_x, *(extra.extra_x if extra else [])]
+        blocks_y = [*design.extra_y, *(extra.extra_y if extra else [])]
+        blocks_w = [*design.extra_w, *(extra.extra_w if extra else [])]
+        if not blocks_x:
             return self._new_svm().fit(x, y)
-        weights = np.concatenate([np.ones(x.shape[0]), *design.extra_w])
         return self._new_svm().fit(
-            sp.vstack([x, *design.extra_x], format="csr"), np.concatenate([y, *design.extra_y]), sample_weight=weights
+            sp.vstack([x, *blocks_x], format="csr"),
+            np.concatenate([y, *blocks_y]),
+            sample_weight=np.concatenate([np.ones(x.shape[0]), *blocks_w]),
         )
 
-    def _calibrate(self, design: "_Design", report: TrainingReport) -> None:
-        """Cross-validated margins give honest training metrics and the softmax temperature."""
+    def _train_pipeline(
+        self, design: "_Design", rows: np.ndarray | None, pool: "_Pool | None"
+    ) -> tuple[LinearSVC, int]:
+        """The whole training method on (a subset of) the labelled rows: base fit, then co-training."""
+        svm = self._train(design, rows)
+        if pool is None:
+            return svm, 0
+        y = design.y if rows is None else design.y[rows]
+        scores = _margins(svm.decision_function(pool.joined))
+        ordered = np.sort(scores, axis=1)
+        margin = ordered[:, -1] - ordered[:, -2]
+        pseudo = svm.classes_[scores.argmax(axis=1)]
+        counts = Counter(y.tolist())
+        chosen: list[int] = []
+        for label in svm.classes_:
+            index = np.flatnonzero(pseudo == label)
+            quota = int(self.config.self_training_fraction * counts[label])
+            # Stable sort so that ties keep input order: training stays deterministic.
+            chosen.extend(index[np.argsort(-margin[index], kind="stable")][:quota].tolist())
+        if not chosen:
+            return svm, 0
+        chosen.sort()
+        extra = _Design(x=pool.views[:0], y=np.array([], dtype=object))
+        view_rows = np.concatenate([pool.view_rows[i] for i in chosen])
+        view_labels = np.concatenate([np.full(len(pool.view_rows[i]), pseudo[i], dtype=object) for i in chosen])
+        extra.add(pool.views[view_rows], view_labels.astype(y.dtype), self.config.self_training_weight)
+        return self._train(design, rows, extra), len(chosen)
+
+    def _unlabelled_pool(self, pairs: Sequence[tuple[str, str]]) -> "_Pool | None":
+        """Features of unlabelled messages: title + detail together (to label them) and each view alone."""
+        seen: set[str] = set()
+        joined: list[str] = []
+        views: list[str] = []
+        view_rows: list[np.ndarray] = []
+        for title, detail in pairs:
+            text = compose(title, detail)
+            if not text or text in seen:
+                continue
+            seen.add(text)
+            joined.append(text)
+            own = [view for view in (compose(title), compose(detail)) if view]
+            view_rows.append(np.arange(len(views), len(views) + len(own)))
+            views.extend(own)
+        if not joined:
+            return None
+        return _Pool(joined=self._features(joined), views=self._features(views), view_rows=view_rows)
+
+    def _calibrate(self, design: "_Design", pool: "_Pool | None", report: TrainingReport) -> None:
+        """Cross-validate the whole method: honest training metrics, and margins to fit the temperature on."""
         y = design.y
         folds = min(self.config.calibration_folds, *Counter(y.tolist()).values())
         if folds < 2:
@@ -296,7 +354,7 @@ class TextClassifier:
         scores = np.zeros((len(y), len(classes)))
         splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=self.config.seed)
         for train_index, test_index in splitter.split(np.zeros(len(y)), y):
-            svm = self._train(design, train_index)
+            svm, _ = self._train_pipeline(design, train_index, pool)
             fold_scores = _margins(svm.decision_function(design.x[test_index]))
             for j, label in enumerate(svm.classes_):
                 scores[test_index, column[label]] = fold_scores[:, j]
@@ -308,42 +366,6 @@ class TextClassifier:
         report.temperature = self.temperature
         report.ece_before = expected_calibration_error(_softmax(scores), correct)
         report.ece_after = expected_calibration_error(_softmax(scores / self.temperature), correct)
-
-    def _co_train(self, design: "_Design", pairs: Sequence[tuple[str, str]], class_counts: Counter[str]) -> int:
-        """Label unlabelled messages from title + detail, add the confident ones per class, retrain."""
-        seen: set[str] = set()
-        views: list[tuple[str, str, str]] = []
-        for title, detail in pairs:
-            joined = compose(title, detail)
-            if joined and joined not in seen:
-                seen.add(joined)
-                views.append((joined, compose(title), compose(detail)))
-        if not views:
-            return 0
-        scores = self._scores(self._features([joined for joined, _, _ in views]))
-        ordered = np.sort(scores, axis=1)
-        margin = ordered[:, -1] - ordered[:, -2]
-        assert self.svm is not None
-        pseudo = self.svm.classes_[scores.argmax(axis=1)]
-        chosen: list[int] = []
-        for label in self.svm.classes_:
-            index = np.flatnonzero(pseudo == label)
-            quota = int(self.config.self_training_fraction * class_counts[str(label)])
-            # Stable sort so that ties keep input order: training stays deterministic.
-            chosen.extend(index[np.argsort(-margin[index], kind="stable")][:quota].tolist())
-        chosen.sort()
-        texts: list[str] = []
-        text_labels: list[str] = []
-        for i in chosen:
-            for view in views[i][1:]:
-                if view:
-                    texts.append(view)
-                    text_labels.append(str(pseudo[i]))
-        if not texts:
-            return 0
-        design.add(self._features(texts), np.array(text_labels), self.config.self_training_weight)
-        self.svm = self._train(design)
-        return len(chosen)
 
     # ---------------------------------------------------------------- prediction
     def _scores(self, x: sp.csr_matrix) -> np.ndarray:
@@ -434,16 +456,19 @@ class TextClassifier:
         if self.svm is None:
             raise RuntimeError("the classifier is not trained")
         target = Path(directory)
+        extra = dict(extra_meta or {})
         if target.exists():
             is_model = (target / META_FILE).is_file()
             if target.is_file() or (any(target.iterdir()) and not (overwrite and is_model)):
                 raise InputError(
-                    N_("The output %(path)s already exists and is not empty; choose a new directory%(hint)s."),
+                    gettext_noop(
+                        "The output %(path)s already exists and is not empty; choose a new directory%(hint)s."
+                    ),
                     path=str(target),
                     hint=" or pass --overwrite" if is_model else "",
                 )
         if not target.parent.is_dir():
-            raise InputError(N_("The output directory %(path)s does not exist."), path=str(target.parent))
+            raise InputError(gettext_noop("The output directory %(path)s does not exist."), path=str(target.parent))
         self.meta = {
             "format_version": FORMAT_VERSION,
             "cityloop_version": _version(),
@@ -458,9 +483,9 @@ class TextClassifier:
                 "cv_accuracy": self.report.cv_accuracy if self.report else None,
                 "cv_macro_f1": self.report.cv_macro_f1 if self.report else None,
                 "ece": self.report.ece_after if self.report else None,
-                **(extra_meta or {}).pop("metrics", {}),
+                **extra.pop("metrics", {}),
             },
-            **(extra_meta or {}),
+            **extra,
         }
         state = {"vectorizers": self.vectorizers, "svm": self.svm}
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
@@ -491,18 +516,19 @@ class TextClassifier:
         model_path = path / MODEL_FILE
         if not meta_path.is_file() or not model_path.is_file():
             raise ModelFormatError(
-                N_("%(path)s is not a classifier model directory (meta.json or model.skops missing)."), path=str(path)
+                gettext_noop("%(path)s is not a classifier model directory (meta.json or model.skops missing)."),
+                path=str(path),
             )
         try:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
             version = int(meta["format_version"])
         except (ValueError, KeyError, TypeError) as exc:
             raise ModelFormatError(
-                N_("%(path)s has a damaged meta.json: %(error)s"), path=str(meta_path), error=str(exc)
+                gettext_noop("%(path)s has a damaged meta.json: %(error)s"), path=str(meta_path), error=str(exc)
             ) from exc
         if version > FORMAT_VERSION:
             raise ModelFormatError(
-                N_(
+                gettext_noop(
                     "The model in %(path)s has format version %(found)d, newer than the version %(supported)d this "
                     "CityLoop supports (it was made by CityLoop %(made_by)s); upgrade CityLoop to use it."
                 ),
@@ -513,16 +539,18 @@ class TextClassifier:
             )
         if version < 1:
             raise ModelFormatError(
-                N_("%(path)s has an invalid format version %(found)d."), path=str(path), found=version
+                gettext_noop("%(path)s has an invalid format version %(found)d."), path=str(path), found=version
             )
         try:
             untrusted = sio.get_untrusted_types(file=model_path)
         except Exception as exc:  # skops raises assorted errors on damaged zip/schema
-            raise ModelFormatError(N_("%(path)s is damaged: %(error)s"), path=str(model_path), error=str(exc)) from exc
+            raise ModelFormatError(
+                gettext_noop("%(path)s is damaged: %(error)s"), path=str(model_path), error=str(exc)
+            ) from exc
         unexpected = sorted(set(untrusted) - set(TRUSTED_TYPES))
         if unexpected:
             raise ModelFormatError(
-                N_("%(path)s contains types that are not trusted: %(types)s."),
+                gettext_noop("%(path)s contains types that are not trusted: %(types)s."),
                 path=str(model_path),
                 types=", ".join(unexpected),
             )
