@@ -1,4 +1,9 @@
-from django.urls import URLPattern, path  # noqa: F401 - filled in by the analytics pages
+from django.urls import path
+
+from cityloop.analytics import views
 
 app_name = "analytics"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("overview/", views.overview, name="overview"),
+    path("overview/<slug:dataset>.csv", views.overview_csv, name="overview_csv"),
+]

@@ -1,0 +1,88 @@
+"""The analyst's overview of the last 30 days: volume per day, status mix, tickets per grid.
+
+Every figure is an ORM aggregate over the tickets the user may view (`visible_to`), never a per-ticket loop.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, QuerySet
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from cityloop.core import clock
+from cityloop.organisation.choices import AreaKind, Role
+from cityloop.organisation.models import Area
+from cityloop.security import grants as g
+from cityloop.security.access import grants_for, memberships_of, visible_to
+from cityloop.tickets.choices import Status
+from cityloop.tickets.models import Ticket
+
+OVERVIEW_DAYS = 30
+OVERVIEW_ROLES = frozenset({Role.ANALYST, Role.SUPERVISOR, Role.ADMIN})
+
+
+def can_see_overview(user: Any) -> bool:
+    """Analysts, supervisors and administrators who may view tickets somewhere."""
+    return (any(m.role in OVERVIEW_ROLES for m in memberships_of(user))
+            and not grants_for(user, g.VIEW).empty)
+
+
+@dataclass(frozen=True)
+class Window:
+    first_day: dt.date
+    last_day: dt.date
+    start: dt.datetime  # local midnight of the first day
+
+    @property
+    def days(self) -> list[dt.date]:
+        return [self.first_day + dt.timedelta(days=i) for i in range((self.last_day - self.first_day).days + 1)]
+
+
+def overview_window(now: dt.datetime | None = None, days: int = OVERVIEW_DAYS) -> Window:
+    """The last `days` calendar days, today included, in the platform's time zone."""
+    today = timezone.localtime(now or clock.now()).date()
+    first = today - dt.timedelta(days=days - 1)
+    start = timezone.make_aware(dt.datetime.combine(first, dt.time.min))
+    return Window(first, today, start)
+
+
+def _received(user: Any, window: Window) -> QuerySet[Ticket]:
+    return visible_to(user, g.VIEW, Ticket.objects.filter(created_at__gte=window.start))
+
+
+def daily_volume(user: Any, window: Window) -> list[tuple[dt.date, int]]:
+    """Tickets received per day, every day of the window (zero where none)."""
+    rows = (_received(user, window).annotate(day=TruncDate("created_at", tzinfo=timezone.get_current_timezone()))
+            .values("day").annotate(n=Count("pk")).order_by("day"))
+    counts = {row["day"]: row["n"] for row in rows}
+    return [(day, counts.get(day, 0)) for day in window.days]
+
+
+def status_mix(user: Any, window: Window) -> list[tuple[str, str, int]]:
+    """(status, label, count) of the tickets received in the window, in workflow order, empty statuses left out."""
+    counts = dict(_received(user, window).order_by().values_list("status").annotate(n=Count("pk")))
+    return [(status.value, str(status.label), counts[status.value]) for status in Status if counts.get(status.value)]
+
+
+def grid_counts(user: Any, window: Window) -> list[dict[str, Any]]:
+    """Tickets received in the window per grid (including those located below a grid, in a building), for the
+    grids in the user's area scopes and any other grid holding tickets the user may view."""
+    per_path = dict(_received(user, window).order_by().values_list("area_path").annotate(n=Count("pk")))
+    area_paths = grants_for(user, g.VIEW).area_paths
+    grids = list(Area.objects.filter(kind=AreaKind.GRID, boundary__isnull=False).order_by("path")
+                 .values("pk", "code", "name", "path", "boundary"))
+    by_path = {grid["path"]: grid for grid in grids}
+    counts = dict.fromkeys(by_path, 0)
+    for path, n in per_path.items():  # one row per distinct location, not per ticket
+        parts = path.split("/")[:-1]
+        for depth in range(len(parts), 0, -1):
+            prefix = "/".join(parts[:depth]) + "/"
+            if prefix in counts:
+                counts[prefix] += n
+                break
+    return [{"id": grid["pk"], "code": grid["code"], "name": grid["name"], "boundary": grid["boundary"],
+             "count": counts[grid["path"]]}
+            for grid in grids
+            if counts[grid["path"]] or any(grid["path"].startswith(p) for p in area_paths)]
