@@ -55,6 +55,8 @@ class TransitionInput:
     resolved: bool | None = None
     satisfaction: str = ""
     merged_into_id: int | None = None
+    # The knowledge-base article an answer came from; set only by the intelligence layer, which checks it.
+    article_id: int | None = None
 
 
 def _resolve_area(data: TicketInput) -> Place:
@@ -146,7 +148,7 @@ def _dispatch(ticket: Ticket, params: TransitionInput, now: dt.datetime) -> dict
 def _answer(ticket: Ticket, params: TransitionInput, now: dt.datetime) -> dict[str, Any]:
     _require(params.reply, _("Write the answer given to the citizen."), "reply")
     ticket.reply, ticket.completed_at, ticket.closed_at = params.reply, now, now
-    return {}
+    return {"article": params.article_id} if params.article_id else {}
 
 
 def _with_reason(ticket: Ticket, params: TransitionInput, now: dt.datetime) -> dict[str, Any]:
