@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from cityloop.core.paths import shared_data_dir
 from cityloop.intelligence.classification import (
@@ -185,8 +186,10 @@ def test_save_refuses_non_empty_directory(trained: tuple[TextClassifier, Path], 
 
 
 def run(*args: str) -> str:
+    # English, whatever the project's default language: the assertions match the English msgids.
     out = StringIO()
-    call_command("classifier", *args, stdout=out)
+    with translation.override("en"):
+        call_command("classifier", *args, stdout=out)
     return out.getvalue()
 
 
@@ -267,6 +270,16 @@ def test_cli_reads_gbk_csv(trained: tuple[TextClassifier, Path], tmp_path: Path)
     result = tmp_path / "out.csv"
     run("predict", "--model", str(model_dir), "--input", str(source), "--output", str(result))
     assert "城乡建设" in result.read_text(encoding="utf-8-sig")
+
+
+def test_cli_messages_are_translated(tmp_path: Path) -> None:
+    source = write_csv(tmp_path / "in.csv", ["主题"], [["路灯坏了"]])
+    with translation.override("en"), pytest.raises(CommandError) as english:
+        call_command("classifier", "train", "--data", str(source), "--out", str(tmp_path / "m"))
+    assert "Column title not found" in str(english.value)
+    with translation.override("zh-hans"), pytest.raises(CommandError) as chinese:
+        call_command("classifier", "train", "--data", str(source), "--out", str(tmp_path / "m"))
+    assert "主题" in str(chinese.value)  # the parameters survive translation whether or not a catalogue exists
 
 
 # ------------------------------------------------------------------------------------------- bad input
