@@ -25,6 +25,7 @@ from cityloop.portal.contacts import EMAIL, Contact, is_mobile
 from cityloop.portal.models import OneTimeCode, Subscription
 from cityloop.portal.photos import MAX_PHOTO_BYTES, photo_content_type
 from cityloop.portal.sms import sms_sender
+from cityloop.security.masking import mask_email, mask_phone
 from cityloop.tickets.choices import Channel
 from cityloop.tickets.models import Ticket
 from cityloop.tickets.selectors import ticket_get
@@ -150,30 +151,25 @@ def otp_verify(*, number: str, contact: Contact, code: str) -> Any:
     """Check the code; on success return the citizen account for the contact, with its tickets linked to it.
 
     A wrong code counts as an attempt (committed even though the call fails); after MAX_ATTEMPTS wrong ones
-    the code is dead and a new one must be asked for.
+    the code is dead and a new one must be asked for. No code at all (the contact was not the ticket's) and a
+    dead code give the same refusal as a wrong one, so that the answer does not tell whose ticket it is.
     """
     now = clock.now()
+    wrong = _("The code is not right.")
     otp = (OneTimeCode.objects.filter(ticket__number=number, contact=contact.value, used_at__isnull=True)
            .order_by("-created_at", "-pk").first())
-    if otp is None:
-        raise InvalidInput(_("There is no code waiting for this ticket; ask for a new one."),
-                           code="otp_missing", details={"field": "code"})
-    if otp.attempts >= MAX_ATTEMPTS:
-        raise InvalidInput(_("Too many wrong codes. Ask for a new code."), code="otp_attempts",
-                           details={"field": "code"})
+    if otp is None or otp.attempts >= MAX_ATTEMPTS:
+        raise InvalidInput(wrong, code="otp_wrong", details={"field": "code"})
     if otp.expires_at <= now:
         raise InvalidInput(_("This code has expired. Ask for a new code."), code="otp_expired",
                            details={"field": "code"})
     if not hmac.compare_digest(otp.code_hash, _code_hash(otp.ticket_id, contact.value, code.strip())):
         OneTimeCode.objects.filter(pk=otp.pk).update(attempts=F("attempts") + 1)
-        left = MAX_ATTEMPTS - otp.attempts - 1
-        raise InvalidInput(_("The code is not right. Attempts left: %(left)d.") % {"left": left},
-                           code="otp_wrong", details={"field": "code"})
+        raise InvalidInput(wrong, code="otp_wrong", details={"field": "code"})
     with transaction.atomic():
         used = OneTimeCode.objects.filter(pk=otp.pk, used_at__isnull=True).update(used_at=now)
         if used != 1:  # the same code entered twice at once
-            raise InvalidInput(_("This code has been used already. Ask for a new code."), code="otp_used",
-                               details={"field": "code"})
+            raise InvalidInput(wrong, code="otp_wrong", details={"field": "code"})
         user = citizen_account_for(contact)
         citizen_link_tickets(user=user, contact=contact)
     return user
@@ -192,10 +188,16 @@ def citizen_account_for(contact: Contact) -> Any:
         try:
             with transaction.atomic():
                 user = user_model.objects.create_user(
-                    username, email=contact.value if contact.kind == EMAIL else "", password=None)
+                    username, email=contact.value if contact.kind == EMAIL else "", password=None,
+                    first_name=_masked(contact))
         except IntegrityError:  # created meanwhile by a parallel sign-in
             user = user_model.objects.get(username=username)
     return user
+
+
+def _masked(contact: Contact) -> str:
+    """How the page header names a citizen account: the contact, masked."""
+    return (mask_email(contact.value) if contact.kind == EMAIL else mask_phone(contact.value))[:150]
 
 
 def citizen_link_tickets(*, user: Any, contact: Contact) -> int:

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from cityloop.core import clock
 from cityloop.core.errors import ApplicationError, NotFound
 from cityloop.portal import selectors, services
 from cityloop.portal.contacts import EMAIL, Contact
@@ -79,12 +80,22 @@ def track(request: HttpRequest) -> HttpResponse:
             except ApplicationError as exc:
                 _refusal(form, exc)
             else:
-                request.session[TRACK_KEY] = {"number": number, "kind": contact.kind, "value": contact.value}
+                request.session[TRACK_KEY] = {"number": number, "kind": contact.kind, "value": contact.value,
+                                              "at": clock.now().timestamp(), "tries": 0}
                 return redirect("portal:code")
         status = 422
     else:
         form = TrackForm(initial={"number": request.GET.get("number", "")[:24]})
     return render(request, "portal/track.html", {"form": form}, status=status)
+
+
+def _code_refusal(state: dict[str, Any]) -> str | None:
+    """Refusals decided by the session alone, the same whether or not a code was really sent."""
+    if state.get("tries", 0) >= services.MAX_ATTEMPTS:
+        return _("Too many wrong codes. Ask for a new code.")
+    if clock.now().timestamp() > state.get("at", 0) + services.CODE_VALID.total_seconds():
+        return _("This code has expired. Ask for a new code.")
+    return None
 
 
 def code(request: HttpRequest) -> HttpResponse:
@@ -96,11 +107,20 @@ def code(request: HttpRequest) -> HttpResponse:
     status = 200
     form = CodeForm(request.POST or None)
     if request.method == "POST":
-        if form.is_valid():
+        if form.is_valid() and (refusal := _code_refusal(state)):
+            form.add_error("code", refusal)
+        elif form.is_valid():
             try:
                 user = services.otp_verify(number=number, contact=contact, code=form.cleaned_data["code"])
             except ApplicationError as exc:
-                _refusal(form, exc)
+                if exc.code == "otp_wrong":
+                    state["tries"] = tries = state.get("tries", 0) + 1
+                    request.session[TRACK_KEY] = state
+                    left = services.MAX_ATTEMPTS - tries
+                    form.add_error("code", _("The code is not right. Attempts left: %(left)d.") % {"left": left}
+                                   if left > 0 else _("Too many wrong codes. Ask for a new code."))
+                else:
+                    _refusal(form, exc)
             else:
                 login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
                 request.session.pop(TRACK_KEY, None)

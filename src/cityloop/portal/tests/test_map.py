@@ -14,7 +14,8 @@ def test_map_data_is_anonymised_and_snapped(world: World, django_assert_max_num_
     drive(world, new_ticket(world, latitude=30.6012, longitude=114.3087, citizen_email="wang@example.org",
                             address="望江路3号"), "closed")
     new_ticket(world, latitude=30.6093, longitude=114.3011)
-    new_ticket(world, latitude=30.603, longitude=114.322, category_id=None)  # the other grid, unclassified
+    new_ticket(world, latitude=30.603, longitude=114.322, category_id=None, title="井盖缺失",
+               description="路口井盖丢了。")  # the other grid (by its point), unclassified
     new_ticket(world, latitude=None, longitude=None)  # no point: not on the map
     with clock.frozen_at(clock.now() - dt.timedelta(days=91)):
         new_ticket(world, title="很久以前")

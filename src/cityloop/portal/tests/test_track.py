@@ -11,9 +11,10 @@ from django.test import Client
 
 from cityloop.conftest import World
 from cityloop.core import clock
+from cityloop.core.errors import InvalidInput
 from cityloop.portal.contacts import PHONE, Contact
 from cityloop.portal.models import OneTimeCode
-from cityloop.portal.services import citizen_username
+from cityloop.portal.services import citizen_username, otp_verify
 from cityloop.portal.tests.helpers import english
 from cityloop.tickets.models import Ticket
 from cityloop.tickets.tests.flows import new_ticket
@@ -71,6 +72,7 @@ def test_code_by_email_signs_in_and_shows_the_ticket(world: World, django_captur
     user = get_user_model().objects.get(username=citizen_username(Contact("email", "li@example.org")))
     assert not user.has_usable_password()
     assert user.username.startswith("c:")
+    assert user.get_full_name() == "L***@example.org"  # the header names the account by its masked contact
     assert len(user.username) == 22
     linked = dict(Ticket.objects.values_list("pk", "citizen_id"))
     assert linked[ticket.pk] == linked[earlier.pk] == user.pk
@@ -153,7 +155,7 @@ def test_wrong_code_is_refused_and_counted(waiting: tuple[Client, Ticket, str]) 
 
 
 def test_sixth_attempt_is_refused_even_with_the_right_code(waiting: tuple[Client, Ticket, str]) -> None:
-    client, _ticket, code = waiting
+    client, ticket, code = waiting
     for _ in range(5):
         assert client.post("/portal/track/code/", {"code": _wrong(code)}).status_code == 422
     response = client.post("/portal/track/code/", {"code": code})
@@ -161,15 +163,32 @@ def test_sixth_attempt_is_refused_even_with_the_right_code(waiting: tuple[Client
     assert "Too many wrong codes" in response.content.decode()
     assert OneTimeCode.objects.get().attempts == 5
     assert "_auth_user_id" not in client.session
+    # the code itself is dead too, whatever session tries it
+    with pytest.raises(InvalidInput):
+        otp_verify(number=ticket.number, contact=Contact("email", EMAIL), code=code)
+    assert Ticket.objects.get(pk=ticket.pk).citizen is None
 
 
 def test_expired_code_is_refused(waiting: tuple[Client, Ticket, str]) -> None:
     client, _ticket, code = waiting
-    with clock.frozen_at(clock.now() + dt.timedelta(minutes=10, seconds=1)):
+    later = clock.now() + dt.timedelta(minutes=10, seconds=1)
+    with clock.frozen_at(later):
         response = client.post("/portal/track/code/", {"code": code})
     assert response.status_code == 422
     assert "This code has expired" in response.content.decode()
     assert "_auth_user_id" not in client.session
+    with clock.frozen_at(later), pytest.raises(InvalidInput, match="expired"):
+        otp_verify(number=_ticket.number, contact=Contact("email", EMAIL), code=code)
+
+
+def test_a_contact_that_is_not_the_tickets_gets_the_same_answers(
+        world: World, django_capture_on_commit_callbacks: Any) -> None:
+    ticket = new_ticket(world, citizen_email=EMAIL)
+    client = english()
+    ask(client, ticket.number, "stranger@example.org", django_capture_on_commit_callbacks)
+    response = client.post("/portal/track/code/", {"code": "123456"})
+    assert response.status_code == 422
+    assert "The code is not right. Attempts left: 4." in response.content.decode()
 
 
 def test_at_most_three_codes_per_ticket_an_hour(world: World, django_capture_on_commit_callbacks: Any) -> None:

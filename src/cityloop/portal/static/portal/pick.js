@@ -11,7 +11,7 @@
   element.hidden = false;
   controls.hidden = false;
 
-  var map = L.map(element, { attributionControl: false, keyboard: true });
+  var map = L.map(element, { attributionControl: false, keyboard: true, zoomSnap: 0.25 });
   var centre = [Number(element.dataset.lat || 0), Number(element.dataset.lon || 0)];
   map.setView(centre, element.dataset.lat ? 12 : 2);
   var marker = null;

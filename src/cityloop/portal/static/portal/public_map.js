@@ -4,7 +4,7 @@
   "use strict";
   var element = document.getElementById("public-map");
   if (!element || !window.L) { return; }
-  var map = L.map(element, { attributionControl: false, keyboard: true });
+  var map = L.map(element, { attributionControl: false, keyboard: true, zoomSnap: 0.25 });
   var centre = [Number(element.dataset.lat || 0), Number(element.dataset.lon || 0)];
   map.setView(centre, element.dataset.lat ? 12 : 2);
   var points = L.layerGroup().addTo(map);
@@ -38,7 +38,8 @@
       var grid = byGrid[key];
       L.circleMarker([grid.at[1], grid.at[0]], {
         radius: 5 + Math.sqrt(grid.total) * 2, weight: 1,
-        color: grid.open ? "#b7791f" : "#2f855a", fillOpacity: 0.7
+        // green when all are closed, amber when some are open, red when most are
+        color: grid.open === 0 ? "#2f855a" : (grid.open * 2 > grid.total ? "#c53030" : "#b7791f"), fillOpacity: 0.7
       }).bindPopup(popup(grid.rows)).bindTooltip(String(grid.total)).addTo(points);
     });
   }
