@@ -2,10 +2,10 @@
 
 Model: TF-IDF character 1–3-grams plus jieba word unigrams, one linear SVM over both, trained on the labelled
 titles (+ detail) and optional auxiliary labelled texts (e.g. message details, taxonomy names), optionally
-extended by class-balanced co-training on unlabelled messages (labelled from title + detail, learned as title and
-detail texts). Duplicate texts with conflicting labels are
-reduced to their majority label (label noise). The SVM margins are turned into probabilities by temperature
-scaling fitted on cross-validated margins, so `confidence` is calibrated and the argmax is unchanged.
+extended by class-balanced co-training on unlabelled messages (labelled from title + detail, learned as title
+and detail texts). Duplicate texts with conflicting labels are reduced to their majority label (label noise).
+The SVM margins are turned into probabilities by temperature scaling fitted on cross-validated margins, so
+`confidence` is calibrated and the argmax is unchanged.
 """
 
 import contextlib

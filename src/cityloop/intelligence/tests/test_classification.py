@@ -174,6 +174,18 @@ def test_damaged_or_missing_model_is_refused(tmp_path: Path) -> None:
         TextClassifier.load(tmp_path)
 
 
+def test_untrusted_type_in_model_file_is_refused(trained: tuple[TextClassifier, Path], tmp_path: Path) -> None:
+    import os
+
+    import skops.io as sio
+
+    model, directory = trained
+    (tmp_path / "meta.json").write_bytes((directory / "meta.json").read_bytes())
+    sio.dump({"vectorizers": model.vectorizers, "svm": model.svm, "hook": os.system}, tmp_path / "model.skops")
+    with pytest.raises(ModelFormatError, match="not trusted"):
+        TextClassifier.load(tmp_path)
+
+
 def test_save_refuses_non_empty_directory(trained: tuple[TextClassifier, Path], tmp_path: Path) -> None:
     model, _ = trained
     (tmp_path / "notes.txt").write_text("keep me", encoding="utf-8")
@@ -394,6 +406,19 @@ def test_cli_bad_output_path_and_existing_label_column(trained: tuple[TextClassi
         run("predict", "--model", str(model_dir), "--input", str(source), "--output", str(tmp_path / "o.csv"))
     assert not (tmp_path / "o.csv").exists()
     assert not (tmp_path / "o.json").exists()
+    with pytest.raises(CommandError, match="must not be the input"):
+        run(
+            "predict",
+            "--model",
+            str(model_dir),
+            "--input",
+            str(source),
+            "--output",
+            str(source),
+            "--output-label-col",
+            "predicted",
+        )
+    assert source.read_text(encoding="utf-8").splitlines()[0] == "title,label"
 
 
 def test_extract_examples_skips_blank_lines(tmp_path: Path) -> None:

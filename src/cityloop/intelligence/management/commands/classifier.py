@@ -8,6 +8,7 @@ Cells longer than 20,000 characters are rejected (not truncated) so that a paste
 """
 
 import json
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -139,6 +140,8 @@ class Command(BaseCommand):
 
     def _predict(self, opts: dict[str, Any]) -> None:
         output = check_output_path(opts["output"])  # fail on a bad output path before any work
+        if output.resolve() == Path(opts["input"]).resolve():
+            raise CommandError(_("The output file must not be the input file."))
         model = TextClassifier.load(opts["model"])
         table = read_table(opts["input"])
         added = [opts["output_label_col"], opts["output_confidence_col"]]
