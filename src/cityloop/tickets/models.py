@@ -1,5 +1,6 @@
 """The ticket (工单), its append-only event log, the category taxonomy, time-limit policy and working calendar."""
 
+import h3
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +17,8 @@ from cityloop.tickets.choices import (
     TicketType,
     Urgency,
 )
+
+CELL_RESOLUTION = 9
 
 
 class Category(TreeNode):
@@ -63,6 +66,9 @@ class Ticket(TimeStampedModel):
     longitude = models.FloatField(_("longitude"), null=True, blank=True)
     area = models.ForeignKey(Area, verbose_name=_("area"), null=True, blank=True, on_delete=models.PROTECT,
                              related_name="tickets")
+    # The H3 cell (resolution 9, hexagons of about 200 m a side) of the point: nearby tickets are then an
+    # indexed lookup of a few cells, whatever the number of tickets.
+    cell = models.BigIntegerField(null=True, blank=True, editable=False)
     # How the area was found (address book, place name, map point) and how sure that is, shown to staff.
     place_method = models.CharField(_("located by"), max_length=20, blank=True)
     place_confidence = models.FloatField(_("location confidence"), null=True, blank=True)
@@ -115,6 +121,7 @@ class Ticket(TimeStampedModel):
             models.Index(fields=["unit_path", "status", "due_at"], name="ticket_unit_queue"),
             models.Index(fields=["area_path", "created_at"], name="ticket_area_time"),
             models.Index(fields=["status", "due_at"], name="ticket_status_due"),
+            models.Index(fields=["cell", "created_at"], name="ticket_cell_time"),
         ]
 
     def __str__(self) -> str:
@@ -140,6 +147,12 @@ class Ticket(TimeStampedModel):
         if any(self.area_path.startswith(path) for path in grants.area_paths):
             return True
         return any(p.startswith(path) for p in self.handling_unit_paths() for path in grants.unit_paths)
+
+    @staticmethod
+    def cell_of(latitude: float | None, longitude: float | None) -> int | None:
+        if latitude is None or longitude is None:
+            return None
+        return int(h3.str_to_int(h3.latlng_to_cell(latitude, longitude, CELL_RESOLUTION)))
 
     def handling_unit_paths(self) -> tuple[str, ...]:
         # .all() so that a prefetch of co_units is used where a list has one

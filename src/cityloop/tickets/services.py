@@ -86,7 +86,8 @@ def ticket_create(*, actor: Any, data: TicketInput, idempotency_key: str = "",
         with transaction.atomic():
             ticket = Ticket.objects.create(
                 **data.__dict__, area_id=area.area_id, area_path=area.path, place_method=area.method,
-                place_confidence=area.confidence, created_at=now, updated_at=now,
+                place_confidence=area.confidence,
+                cell=Ticket.cell_of(data.latitude, data.longitude), created_at=now, updated_at=now,
                 citizen=actor if actor is not None and actor.is_authenticated and not is_staff_member else None,
                 created_by=actor if actor is not None and actor.is_authenticated else None,
                 idempotency_key=scoped_key,
