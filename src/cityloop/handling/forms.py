@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cityloop.handling.selectors import TODO_STATUSES
+from cityloop.handling.selectors import ALL_WORKING, TODO_STATUSES
 from cityloop.tickets.choices import SlaState, Status
 
 # A refused upload form travels to the ticket page on the request, to show the error next to the field.
@@ -10,7 +10,8 @@ UPLOAD_FORM_KEY = "_cityloop_attachment_form"
 
 class TodoFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False,
-                               choices=[("", _("All")), *[(s, Status(s).label) for s in TODO_STATUSES]])
+                               choices=[("", _("All")), (ALL_WORKING, _("Signed for, any stage")),
+                                        *[(s, Status(s).label) for s in TODO_STATUSES]])
     sla = forms.ChoiceField(label=_("Deadline"), required=False, choices=[("", _("All")), *SlaState.choices])
     q = forms.CharField(label=_("Title or number"), required=False, max_length=100,
                         widget=forms.TextInput(attrs={"type": "search"}))

@@ -20,6 +20,7 @@ from cityloop.tickets.sla import sla_state
 TO_SIGN = (Status.DISPATCHED,)
 WORKING = (Status.SIGNED, Status.IN_PROGRESS, Status.EXTENSION_PENDING, Status.SUSPENDED)
 TODO_STATUSES = (*TO_SIGN, *WORKING)
+ALL_WORKING = "working"  # the status filter's value for every signed-for state at once
 
 
 def can_see_todo(user: Any) -> bool:
@@ -56,7 +57,9 @@ def ticket_list_todo(user: Any, *, status: str = "", sla: str = "", query: str =
                      now: dt.datetime | None = None) -> QuerySet[Ticket]:
     """The to-do list, earliest deadline first (suspended tickets, whose clock is stopped, last)."""
     tickets = _todo_base(user)
-    if status in TODO_STATUSES:
+    if status == ALL_WORKING:
+        tickets = tickets.filter(status__in=WORKING)
+    elif status in TODO_STATUSES:
         tickets = tickets.filter(status=status)
     if sla in SlaState.values:
         tickets = tickets.filter(_sla_filter(sla, now or clock.now()))

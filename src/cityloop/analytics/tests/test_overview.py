@@ -137,3 +137,20 @@ def test_query_count_bounded(world: World, django_assert_max_num_queries: Any) -
     with django_assert_max_num_queries(8):
         response = client.get("/analysis/overview/")
     assert response.context["total"] == 30
+
+
+@pytest.mark.django_db(transaction=True)
+def test_overview_in_a_browser(world: World, browser_page: Any) -> None:
+    ticket_at(world, days_ago(1), world.grid)
+    ticket_at(world, days_ago(2), world.other_grid, "dispatched")
+    errors: list[str] = []
+    page = browser_page.page
+    page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
+    browser_page.sign_in("analyst")
+    page.wait_for_url("**/analysis/overview/")
+    assert page.locator("#chart-daily canvas").count() == 1  # ECharts drew
+    assert page.locator("#chart-status canvas").count() == 1
+    assert page.locator("#grid-map path.leaflet-interactive").count() == 2  # one polygon per grid, no tiles
+    assert page.locator("#grid-map img.leaflet-tile").count() == 0
+    browser_page.shot("analytics-overview")
+    assert errors == []

@@ -217,3 +217,21 @@ def test_board_query_count_bounded(world: World, django_assert_max_num_queries: 
     assert len(response.context["units"]) == 3
     with django_assert_max_num_queries(12):
         client.get(f"/supervision/board/?unit={world.department.pk}&page=1")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_board_in_a_browser(world: World, browser_page: Any) -> None:
+    late = due(dispatched_to(world, world.department), -2 * HOUR, -3 * HOUR)
+    errors: list[str] = []
+    page = browser_page.page
+    page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
+    browser_page.sign_in("supervisor")
+    page.wait_for_url("**/supervision/board/")
+    page.context.add_cookies([{"name": "django_language", "value": "en", "url": browser_page.base_url}])
+    browser_page.go("/supervision/board/")
+    page.get_by_label(f"Note to the unit on {late.number}").fill("请今天内办结")
+    page.get_by_role("button", name="Supervise").click()
+    page.wait_for_url("**/supervision/board/#late")
+    assert TicketEvent.objects.filter(ticket=late, action="supervise", note="请今天内办结").exists()
+    browser_page.shot("assessment-board")
+    assert errors == []

@@ -104,6 +104,7 @@ def test_other_units_list(world: World, todo_world: dict[str, Ticket]) -> None:
 @pytest.mark.parametrize(("query", "expected"), [
     ("status=dispatched", ["helped", "new"]),
     ("status=suspended", ["paused"]),
+    ("status=working", ["late", "soon", "asking", "paused"]),
     ("sla=overdue", ["late"]),
     ("sla=warning", ["soon"]),
     ("sla=normal", ["helped", "new", "asking", "paused"]),

@@ -42,6 +42,7 @@
       return COLOURS[Math.min(4, 1 + Math.floor((n / max) * 3.999))];
     };
     var map = L.map(mapNode, { attributionControl: false, zoomControl: true, keyboard: true });
+    // The view is set before the polygons are added: Leaflet cannot clip paths on a map without one.
     var layer = L.geoJSON(grids, {
       style: function (f) {
         return { color: "#52606d", weight: 1, fillColor: colour(f.properties.count), fillOpacity: 0.85 };
@@ -49,8 +50,9 @@
       onEachFeature: function (f, l) {
         l.bindTooltip(f.properties.name + ": " + f.properties.count);
       }
-    }).addTo(map);
+    });
     var bounds = layer.getBounds();
     if (bounds.isValid()) { map.fitBounds(bounds.pad(0.05)); } else { map.setView([0, 0], 2); }
+    layer.addTo(map);
   }
 })();
