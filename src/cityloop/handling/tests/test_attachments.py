@@ -178,3 +178,28 @@ def test_no_picker_without_the_complete_action(world: World) -> None:
     signed = drive(world, new_ticket(world), "signed")
     page = signed_in(world, "handler").get(f"/tickets/{signed.pk}/").content.decode()
     assert "reply-template-" not in page
+
+
+def test_templates_of_other_categories_are_left_out(world: World, ticket: Ticket) -> None:
+    from cityloop.tickets.models import Category
+
+    other = Category.objects.create(code="02", name="社会保障", level=1)
+    ReplyTemplate.objects.create(name="通用", text="a")
+    ReplyTemplate.objects.create(name="市容", text="b", category=world.category.parent)  # an ancestor: fits
+    ReplyTemplate.objects.create(name="社保", text="c", category=other)
+    page = signed_in(world, "handler").get(f"/tickets/{ticket.pk}/").content.decode()
+    data = re.search(r'<script id="reply-templates-complete" type="application/json">(.*?)</script>', page)
+    assert data is not None
+    assert [t["name"] for t in json.loads(data.group(1))] == ["市容", "通用"]
+
+
+def test_ticket_page_queries_bounded_with_attachments(world: World, ticket: Ticket,
+                                                      django_assert_max_num_queries: Any) -> None:
+    for i in range(5):
+        attachment_add(actor=world.users["handler"], ticket_id=ticket.pk,
+                       file=SimpleUploadedFile(f"{i}.png", tiny_png(), "image/png"))
+        ReplyTemplate.objects.create(name=f"模板{i}", text="{number}")
+    client = signed_in(world, "handler")
+    with django_assert_max_num_queries(16):
+        page = client.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert page.count('class="thumb"') == 5
