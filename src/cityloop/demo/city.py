@@ -219,7 +219,7 @@ def build_city(seed: int, n_grids: int = 200) -> World:
                     _geo(grid, cells[i])
                     grid.save()
                     compounds, roads = grid_flavour(grid.code)
-                    tris, weights = _triangles(cells[i])
+                    tris, weights = _triangles(shape(grid.boundary))  # the stored, rounded polygon
                     grids.append(GridInfo(grid, community, street, district, s, tris, weights, compounds, roads))
                     for b, compound in enumerate(compounds[:2], start=1):
                         lon, lat = sample_points(grids[-1], 1, rng)[0]
@@ -239,13 +239,19 @@ def build_city(seed: int, n_grids: int = 200) -> World:
 
 
 def sample_points(grid: GridInfo, n: int, rng: np.random.Generator) -> np.ndarray:
-    """`n` uniform random (lon, lat) points inside the grid polygon."""
+    """`n` random (lon, lat) points inside the grid polygon, kept a few metres off its edges.
+
+    Drawn uniformly over a fan of triangles, then pulled 3 % towards the centroid: stored coordinates are
+    rounded to 1e-6 degrees, and a point on an edge could otherwise round into the neighbouring grid.
+    """
     which = rng.choice(len(grid.weights), size=n, p=grid.weights)
     u, v = rng.random(n), rng.random(n)
     flip = u + v > 1
     u[flip], v[flip] = 1 - u[flip], 1 - v[flip]
     tri = grid.triangles[which]
-    return tri[:, 0] + u[:, None] * (tri[:, 1] - tri[:, 0]) + v[:, None] * (tri[:, 2] - tri[:, 0])
+    points = tri[:, 0] + u[:, None] * (tri[:, 1] - tri[:, 0]) + v[:, None] * (tri[:, 2] - tri[:, 0])
+    centre = np.array([grid.area.longitude, grid.area.latitude])
+    return centre + (points - centre) * 0.97
 
 
 def _build_units_and_staff(city: Area, grids: list[GridInfo], streets: list[Area]) -> World:

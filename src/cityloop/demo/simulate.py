@@ -189,6 +189,7 @@ class _Generator:
         self.limits: dict[tuple[Any, ...], sla.Limit] = {}
         self.day_cache: dict[tuple[dt.date, int], dt.datetime] = {}
         self.centre = world.units[CENTRE_UNIT[0]]
+        self.centre_id = self.centre.id
         self.operators = world.staff("operator")
         self.dispatchers = world.staff("dispatcher")
         self.supervisors = world.staff("supervisor")
@@ -544,7 +545,7 @@ class _Generator:
         created = t.created_at
         operator = rng.choice(self.operators)
         if t.channel == Channel.PHONE and rng.random() < 0.012:
-            life.step("invalidate", created + _minutes(rng.uniform(1, 10)), operator, self.centre.pk,
+            life.step("invalidate", created + _minutes(rng.uniform(1, 10)), operator, self.centre_id,
                       note=rng.choice(P.INVALID_NOTES))
             return
         target = self.open_by_key.get((plan.grid, t.category_id))  # type: ignore[arg-type]
@@ -552,7 +553,7 @@ class _Generator:
             merge_at = self._centre_time(created + _minutes(rng.uniform(5, 60)))
             target_pk, target_number, target_closed, target_created = target
             if target_created < created and (target_closed is None or target_closed > merge_at):
-                life.step("merge", merge_at, rng.choice(self.dispatchers), self.centre.pk,
+                life.step("merge", merge_at, rng.choice(self.dispatchers), self.centre_id,
                           note="与在办工单诉求相同，合并办理。", data={"merged_into": target_number},
                           merged_into=target_pk)
                 return
@@ -560,7 +561,7 @@ class _Generator:
         if rng.random() < direct.get(t.ticket_type, 0.0):
             at = self._centre_time(created + _minutes(rng.uniform(2, 25)))
             question = problem
-            life.step("answer", at, operator, self.centre.pk,
+            life.step("answer", at, operator, self.centre_id,
                       reply=rng.choice(P.ANSWERS).format(topic=question))
             return
 
@@ -569,21 +570,21 @@ class _Generator:
         at = self._centre_time(created + _minutes(rng.expovariate(1 / 45)))
         if rng.random() < 0.06:  # dispatched to the wrong unit first: it returns the ticket
             wrong = rng.choice([d for d in self.departments if d.pk != unit.pk])
-            life.step("dispatch", at, dispatcher, self.centre.pk, unit=wrong)
+            life.step("dispatch", at, dispatcher, self.centre_id, unit=wrong)
             back = self.calendar.add_working_seconds(at, rng.uniform(0.1, 1.6) * 3600)
             if t.sign_due is not None and back >= t.sign_due:
                 back = max(t.sign_due - dt.timedelta(minutes=1), at)
             life.step("return", back, self._handler(wrong), wrong.pk, note=rng.choice(P.RETURN_REASONS))
             at = self._centre_time(back + _minutes(rng.uniform(5, 90)))
             if rng.random() < 0.1:
-                life.step("dispute", at, dispatcher, self.centre.pk, note=P.DISPUTE_NOTES[0])
+                life.step("dispute", at, dispatcher, self.centre_id, note=P.DISPUTE_NOTES[0])
                 at = self._centre_time(at + _minutes(rng.uniform(60, 1440)))
-                life.step("arbitrate", at, rng.choice(self.supervisors), self.centre.pk, unit=unit,
+                life.step("arbitrate", at, rng.choice(self.supervisors), self.centre_id, unit=unit,
                           note="按职责清单由责任单位办理。")
             else:
-                life.step("dispatch", at, dispatcher, self.centre.pk, unit=unit)
+                life.step("dispatch", at, dispatcher, self.centre_id, unit=unit)
         else:
-            life.step("dispatch", at, dispatcher, self.centre.pk, unit=unit)
+            life.step("dispatch", at, dispatcher, self.centre_id, unit=unit)
         self._handle(life, unit, problem)
 
     def _handle(self, life: "_Life", unit: Unit, problem: str) -> None:
@@ -597,7 +598,7 @@ class _Generator:
             if satisfaction != Satisfaction.UNSATISFIED or t.reopen_count >= MAX_REOPENS or rng.random() > 0.5:
                 return
             life.step("reopen", self._centre_time(life.at + _minutes(rng.uniform(10, 600))),
-                      rng.choice(self.operators), self.centre.pk, note="来电人对办理结果不满意，重新办理。")
+                      rng.choice(self.operators), self.centre_id, note="来电人对办理结果不满意，重新办理。")
 
     def _work(self, life: "_Life", unit: Unit, handler: Any, profile: UnitProfile, problem: str) -> None:
         rng, t, cal = self.rng, life.ticket, self.calendar
@@ -643,9 +644,9 @@ class _Generator:
             decided = cal.add_working_seconds(life.at, rng.uniform(0.5, 8) * 3600)
             supervisor = rng.choice(self.supervisors)
             if rng.random() < 0.8:
-                life.step("approve_extension", decided, supervisor, self.centre.pk)
+                life.step("approve_extension", decided, supervisor, self.centre_id)
                 return life.at, work * 0.5 + days * WORKDAY_SECONDS * rng.uniform(0.3, 0.9)
-            life.step("refuse_extension", decided, supervisor, self.centre.pk, note="延期理由不充分。")
+            life.step("refuse_extension", decided, supervisor, self.centre_id, note="延期理由不充分。")
             return life.at, work * 0.5
         if r < 0.055:
             paused = cal.add_working_seconds(life.at, work * 0.3)
@@ -668,7 +669,7 @@ class _Generator:
             satisfaction, resolved = Satisfaction.BASICALLY_SATISFIED, rng.random() < 0.8
         else:
             satisfaction, resolved = Satisfaction.SATISFIED, True
-        life.step("callback", called, rng.choice(self.operators), self.centre.pk,
+        life.step("callback", called, rng.choice(self.operators), self.centre_id,
                   note=P.CALLBACK_NOTES[satisfaction], resolved=resolved, satisfaction=satisfaction)
         return satisfaction
 
@@ -744,8 +745,8 @@ def _adapter() -> Callable[[Any], Any]:
     utc = dt.UTC
 
     def adapt(value: Any) -> Any:
-        if isinstance(value, dt.datetime):  # Django keeps naive UTC text in SQLite
-            return str(value.astimezone(utc).replace(tzinfo=None))
+        if isinstance(value, dt.datetime):  # Django keeps naive UTC text in SQLite: drop the "+00:00"
+            return value.astimezone(utc).isoformat(" ")[:-6]
         return value
 
     return adapt
@@ -834,7 +835,7 @@ class _Life:
     def _event(self, action: str, from_status: str, at: dt.datetime, actor: Any, unit_id: int | None, *,
                note: str = "", data: dict[str, Any] | None = None) -> None:
         self.events.append((self.ticket.pk, action, from_status, self.ticket.status,
-                            actor.pk if actor is not None else None, unit_id, self.g.adapt(at), note,
+                            actor.id if actor is not None else None, unit_id, self.g.adapt(at), note,
                             self.g.to_json(data) if data else self.g.empty_json))
         self.at = at
 
@@ -957,7 +958,7 @@ class _Life:
             if urged < until and urged <= self.g.end:
                 t.version += 1
                 t.updated_at = urged
-                self._event("urge", t.status, urged, rng.choice(self.g.supervisors), self.g.centre.pk,
+                self._event("urge", t.status, urged, rng.choice(self.g.supervisors), self.g.centre_id,
                             note=rng.choice(P.URGE_NOTES))
 
     def finish(self) -> None:
