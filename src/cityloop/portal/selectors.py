@@ -28,6 +28,7 @@ from cityloop.core import clock
 from cityloop.core.errors import NotFound
 from cityloop.organisation.choices import AreaKind
 from cityloop.organisation.models import Area
+from cityloop.portal.models import Subscription
 from cityloop.tickets.choices import Status
 from cityloop.tickets.models import Category, Ticket, TicketEvent
 from cityloop.tickets.selectors import ticket_get, ticket_list_visible
@@ -166,3 +167,16 @@ def public_map_summary(*, days: int = PUBLIC_MAP_DAYS) -> list[CategoryCount]:
     names = _category_names(set(totals))
     rows = [CategoryCount(names[top], t["open"], t["closed"]) for top, t in totals.items()]
     return sorted(rows, key=lambda row: (-(row.open + row.closed), row.category))
+
+
+def subscription_emails(ticket_id: int) -> list[str]:
+    """The addresses that asked for e-mails about the ticket (for the notification job)."""
+    return list(Subscription.objects.filter(ticket_id=ticket_id, active=True).order_by("email")
+                .values_list("email", flat=True))
+
+
+def subscription_get(subscription_id: int) -> Subscription:
+    subscription = Subscription.objects.filter(pk=subscription_id).first()
+    if subscription is None:
+        raise NotFound(_("Not found."))
+    return subscription

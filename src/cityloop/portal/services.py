@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -21,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from cityloop.core import clock
 from cityloop.core.errors import Conflict, InvalidInput, NotFound
-from cityloop.portal.contacts import EMAIL, Contact, is_mobile
+from cityloop.portal.contacts import EMAIL, Contact, is_mobile, normalize_email, normalize_phone
 from cityloop.portal.models import OneTimeCode, Subscription
 from cityloop.portal.photos import MAX_PHOTO_BYTES, photo_content_type
 from cityloop.portal.sms import sms_sender
@@ -106,9 +107,23 @@ def _code_hash(ticket_id: int, contact: str, code: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
 
 
+def _stored_contact(ticket: Ticket, kind: str) -> str:
+    """The ticket's phone or e-mail in normal form (staff may have typed "138 1234 5678"), or ""."""
+    try:
+        if kind == EMAIL:
+            return normalize_email(ticket.citizen_email).lower() if ticket.citizen_email else ""
+        return normalize_phone(ticket.citizen_phone) if ticket.citizen_phone else ""
+    except ValidationError:
+        return ""
+
+
 def _ticket_for(number: str, contact: Contact) -> Ticket | None:
-    field = "citizen_email__iexact" if contact.kind == EMAIL else "citizen_phone"
-    return Ticket.objects.filter(number=number, **{field: contact.value}).only("pk", "number").first()
+    """The ticket with this number, if the contact is the one given on it."""
+    ticket = Ticket.objects.filter(number=number).only("pk", "number", "citizen_phone", "citizen_email").first()
+    wanted = contact.value.lower() if contact.kind == EMAIL else contact.value
+    if ticket is None or not wanted or _stored_contact(ticket, contact.kind) != wanted:
+        return None
+    return ticket
 
 
 def otp_request(*, number: str, contact: Contact) -> bool:
@@ -171,7 +186,7 @@ def otp_verify(*, number: str, contact: Contact, code: str) -> Any:
         if used != 1:  # the same code entered twice at once
             raise InvalidInput(wrong, code="otp_wrong", details={"field": "code"})
         user = citizen_account_for(contact)
-        citizen_link_tickets(user=user, contact=contact)
+        citizen_link_tickets(user=user, contact=contact, ticket_id=otp.ticket_id)
     return user
 
 
@@ -200,9 +215,15 @@ def _masked(contact: Contact) -> str:
     return (mask_email(contact.value) if contact.kind == EMAIL else mask_phone(contact.value))[:150]
 
 
-def citizen_link_tickets(*, user: Any, contact: Contact) -> int:
-    """Give the account every ticket reported with this contact that has no account yet (one UPDATE)."""
+def citizen_link_tickets(*, user: Any, contact: Contact, ticket_id: int | None = None) -> int:
+    """Give the account every ticket reported with this contact that has no account yet (one UPDATE).
+
+    The contact matches as stored in normal form; `ticket_id`, the ticket the code was checked against, is
+    linked also where staff typed the contact differently.
+    """
     match = Q(citizen_email__iexact=contact.value) if contact.kind == EMAIL else Q(citizen_phone=contact.value)
+    if ticket_id is not None:
+        match |= Q(pk=ticket_id)
     return Ticket.objects.filter(match, citizen__isnull=True).update(citizen=user)
 
 

@@ -17,7 +17,6 @@ from cityloop.core.errors import ApplicationError, NotFound
 from cityloop.portal import selectors, services
 from cityloop.portal.contacts import EMAIL, Contact
 from cityloop.portal.forms import CodeForm, RatingForm, ReportForm, SubscriptionForm, TrackForm
-from cityloop.portal.models import Subscription
 from cityloop.security.access import memberships_of
 from cityloop.security.masking import mask_email, mask_phone
 from cityloop.tickets.choices import Status
@@ -153,7 +152,7 @@ def _ticket_page(request: HttpRequest, number: str, *, rating: RatingForm | None
         "ticket": ticket,
         "events": selectors.public_timeline(ticket),
         "rating": (rating or RatingForm()) if ticket.status == Status.COMPLETED else None,
-        "subscriptions": list(Subscription.objects.filter(ticket=ticket, active=True).order_by("email")),
+        "subscriptions": selectors.subscription_emails(ticket.pk),
         "subscription_form": subscription or SubscriptionForm(initial={"email": ticket.citizen_email}),
     }
     return render(request, "portal/ticket.html", context, status=status)
@@ -212,8 +211,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         if request.method == "POST":
             services.subscription_cancel(subscription_id=subscription_id)
             return render(request, "portal/unsubscribe.html", {"done": True})
-        if not Subscription.objects.filter(pk=subscription_id).exists():
-            raise NotFound("")
+        selectors.subscription_get(subscription_id)
     except NotFound as exc:
         raise Http404 from exc
     return render(request, "portal/unsubscribe.html", {"done": False})

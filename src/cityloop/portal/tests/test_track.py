@@ -219,3 +219,13 @@ def test_landline_cannot_get_a_code(world: World, django_capture_on_commit_callb
     response = ask(english(), ticket.number, "027-87654321", django_capture_on_commit_callbacks)
     assert response.status_code == 422
     assert 'id="id_contact_error"' in response.content.decode()
+
+
+def test_contact_typed_differently_by_staff_still_matches(world: World, sms: list[tuple[str, str]],
+                                                        django_capture_on_commit_callbacks: Any) -> None:
+    ticket = new_ticket(world, citizen_phone="138 1234-5678")
+    client = english()
+    ask(client, ticket.number, "13812345678", django_capture_on_commit_callbacks)
+    code = re.findall(r"\b\d{6}\b", sms[0][1])[0]
+    assert client.post("/portal/track/code/", {"code": code})["Location"] == f"/portal/tickets/{ticket.number}/"
+    assert Ticket.objects.get(pk=ticket.pk).citizen is not None
