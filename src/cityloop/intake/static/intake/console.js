@@ -33,7 +33,10 @@
       });
       select.replaceChildren.apply(select, Array.prototype.slice.call(fresh.childNodes));
       select.value = selected;
-      if (count) { count.textContent = needle ? shown + " / " + (original.querySelectorAll("option").length - 1) : ""; }
+      if (count) {
+        var total = original.querySelectorAll("option:not([value=''])").length;
+        count.textContent = needle ? format(count.dataset.text, { shown: shown, total: total }) : "";
+      }
       return fresh;
     }
 
@@ -150,6 +153,30 @@
     });
   }
 
+  // --- Alt+S records the call, Alt+N starts a new one -------------------------------------------------------
+  // The buttons carry accesskey attributes (which work without scripts where the browser maps them to Alt);
+  // this handler gives the same keys in every browser and never acts twice when the access key already did.
+  function setUpShortcuts() {
+    var form = document.getElementById("call-form");
+    var submit = document.querySelector("#call-form button[accesskey='s']");
+    var newCall = document.querySelector("a[accesskey='n']");
+    var busy = false;
+    if (form) { form.addEventListener("submit", function () { busy = true; }); }
+    if (newCall) { newCall.addEventListener("click", function () { busy = true; }); }
+    document.addEventListener("keydown", function (event) {
+      if (!event.altKey || event.ctrlKey || event.metaKey) { return; }
+      var key = (event.key || "").toLowerCase();
+      if (key === "s" && form && submit) {
+        event.preventDefault();
+        if (!busy) { form.requestSubmit(submit); }
+      } else if (key === "n" && newCall) {
+        event.preventDefault();
+        if (!busy) { busy = true; window.location.assign(newCall.href); }
+      }
+    });
+  }
+
+  setUpShortcuts();
   setUpCategoryFilter();
   setUpMap();
   setUpSuggestions();
