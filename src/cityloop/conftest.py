@@ -11,9 +11,11 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from cityloop.intelligence.knowledge import reset_knowledge_index
 from cityloop.organisation.choices import AreaKind, Role, UnitKind
 from cityloop.organisation.geo import reset_grid_index
 from cityloop.organisation.models import Area, Membership, Unit
+from cityloop.organisation.places import reset_place_index
 from cityloop.security.services import api_token_create
 from cityloop.tickets.calendar import reset_working_calendar
 from cityloop.tickets.defaults import calendar_seed, time_limits_seed
@@ -48,8 +50,11 @@ class World:
 
 @pytest.fixture
 def world(db: Any) -> World:
+    # per-process caches of tables that each test fills anew
     reset_working_calendar()
     reset_grid_index()
+    reset_place_index()
+    reset_knowledge_index()
     calendar_seed()
     city = Area.objects.create(kind=AreaKind.CITY, code="C", name="临江市", latitude=30.6, longitude=114.3)
     district = Area.objects.create(kind=AreaKind.DISTRICT, code="C-D1", name="江北区", parent=city)

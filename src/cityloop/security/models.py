@@ -1,4 +1,5 @@
 import hashlib
+import json
 import secrets
 
 from django.conf import settings
@@ -34,3 +35,41 @@ class ApiToken(TimeStampedModel):
         key = "cl_" + secrets.token_urlsafe(32)
         token = cls.objects.create(user=user, name=name, key_hash=cls.hash_key(key), prefix=key[:8])
         return token, key
+
+
+class AuditEntry(models.Model):
+    """One change or sensitive read, in an append-only log whose entries are chained by hashes.
+
+    Entries are written with the change, in its transaction, without a place in the chain; the sealer
+    (`audit_seal`, run by the periodic jobs and before every verification) gives them their sequence number
+    and hash in commit order. Writers therefore never wait on each other for the chain's head, and any later
+    edit of a sealed entry breaks the chain at exactly that entry.
+    """
+
+    at = models.DateTimeField(_("time"), db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(_("action"), max_length=64)
+    object_type = models.CharField(_("object type"), max_length=64)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+    seq = models.BigIntegerField(_("sequence"), unique=True, null=True, blank=True, editable=False)
+    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        ordering = ["seq", "id"]
+        indexes = [models.Index(fields=["actor", "at"], name="audit_actor_time"),
+                   models.Index(fields=["object_type", "object_id"], name="audit_object")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.object_type}:{self.object_id}"
+
+    def digest(self, prev_hash: str) -> str:
+        """The entry's hash: over the previous hash and every recorded field, in a fixed canonical form."""
+        body = json.dumps([prev_hash, self.seq, self.at.isoformat(), self.actor_id, self.action, self.object_type,
+                           self.object_id, self.data], ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+                          default=str)
+        return hashlib.sha256(body.encode()).hexdigest()

@@ -15,6 +15,7 @@ from cityloop.organisation.models import Area, Unit
 from cityloop.organisation.places import Place, resolve_place
 from cityloop.security import grants as g
 from cityloop.security.access import can, grants_for, memberships_of
+from cityloop.security.audit import audit_record
 from cityloop.tickets import sla
 from cityloop.tickets.choices import OPEN_STATUSES, Satisfaction
 from cityloop.tickets.models import Category, Ticket, TicketEvent
@@ -106,10 +107,13 @@ def ticket_create(*, actor: Any, data: TicketInput, idempotency_key: str = "",
 
 def _write_event(ticket: Ticket, *, action: str, from_status: str, actor: Any, unit_id: int | None,
                  at: dt.datetime, note: str = "", data: dict[str, Any] | None = None) -> TicketEvent:
-    return TicketEvent.objects.create(
+    event = TicketEvent.objects.create(
         ticket=ticket, action=action, from_status=from_status, to_status=ticket.status,
         actor=actor if actor is not None and actor.is_authenticated else None, actor_unit_id=unit_id,
         at=at, note=note, data=data or {})
+    audit_record(actor=actor, action=f"ticket.{action}", object_type="ticket", object_id=ticket.pk,
+                 data={"event": event.pk, "from": from_status, "to": ticket.status, **(data or {})})
+    return event
 
 
 def _unit(unit_id: int | None, field_name: str = "unit_id") -> Unit:

@@ -132,6 +132,7 @@ CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL == "memory://"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "ticket-flag-overdue": {"task": "cityloop.tickets.tasks.ticket_flag_overdue_task", "schedule": 300.0},
+    "audit-seal": {"task": "cityloop.security.tasks.audit_seal_task", "schedule": 60.0},
 }
 
 # The platform's own settings.
