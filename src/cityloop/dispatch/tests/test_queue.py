@@ -20,8 +20,10 @@ def plain_ticket(world: World, **overrides: Any) -> Ticket:
 
 
 def signed_in(world: World, username: str) -> Client:
+    """A browser session of the user, in English so that assertions on page text do not follow the catalogue."""
     client = Client()
     client.force_login(world.users[username])
+    client.cookies["django_language"] = "en"
     return client
 
 
