@@ -10,9 +10,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cityloop.core import clock
-from cityloop.core.errors import ApplicationError, NotFound
+from cityloop.core.errors import ApplicationError, InvalidInput, NotFound
 from cityloop.handling import selectors, services
 from cityloop.handling.forms import UPLOAD_FORM_KEY, AttachmentForm, TodoFilterForm
+from cityloop.tickets.services import PermissionDenied as RefusedAction
 
 
 @login_required
@@ -40,8 +41,13 @@ def attachment_upload(request: HttpRequest, ticket_id: int) -> HttpResponse:
             services.attachment_add(actor=request.user, ticket_id=ticket_id, file=form.cleaned_data["file"])
         except NotFound as exc:
             raise Http404 from exc
-        except ApplicationError as exc:
+        except RefusedAction as exc:
+            raise PermissionDenied(exc.message) from exc
+        except InvalidInput as exc:
             form.add_error("file" if exc.details.get("field") == "file" else None, exc.message)
+        except ApplicationError as exc:  # the ticket's state does not allow it (any more)
+            messages.error(request, exc.message)
+            return redirect("tickets:detail", ticket_id=ticket_id)
         else:
             messages.success(request, _("The file was attached."))
             return redirect("tickets:detail", ticket_id=ticket_id)

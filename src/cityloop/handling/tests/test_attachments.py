@@ -145,7 +145,19 @@ def test_readers_may_not_upload(world: World, ticket: Ticket, username: str) -> 
                        file=SimpleUploadedFile("a.png", tiny_png(), "image/png"))
     page = signed_in(world, username).get(f"/tickets/{ticket.pk}/").content.decode()
     assert "/attachments/" not in page  # no upload form
-    assert upload(signed_in(world, username), ticket, "a.png", tiny_png()).status_code == 422
+    assert upload(signed_in(world, username), ticket, "a.png", tiny_png()).status_code == 403
+    assert not Attachment.objects.exists()
+
+
+def test_no_uploads_to_a_closed_ticket(world: World) -> None:
+    closed = drive(world, new_ticket(world), "closed")
+    response = upload(signed_in(world, "operator"), closed, "a.png", tiny_png())
+    assert response.status_code == 302
+    client = signed_in(world, "operator")
+    response = upload(client, closed, "a.png", tiny_png())
+    page = client.get(response["Location"]).content.decode()
+    assert "Files can no longer be added to this ticket." in page  # the message, shown on the ticket page
+    assert f"/handling/tickets/{closed.pk}/attachments/" not in page  # and no upload form
     assert not Attachment.objects.exists()
 
 
