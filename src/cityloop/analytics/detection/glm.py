@@ -76,7 +76,10 @@ def fit_quasipoisson(
         omega = anscombe_weights(y, mu, phi, base, weights_threshold)
         beta, A = _irls(y, X, omega, beta, n_iter=max(3, n_iter // 2), ridge=ridge_m)
         mu = np.exp(np.clip(beta @ X.T, ETA_MIN, ETA_MAX))
-        phi = _dispersion(y, mu, omega, p)
+        # Down-weighted Pearson residuals understate phi when counts are small: the NB tail itself then
+        # crosses the Anscombe threshold. Trust them from a mean of 5 up, the unweighted ones below 1.
+        trust = np.clip(((mu * base).sum(axis=1) / n_obs - 1.0) / 4.0, 0.0, 1.0)
+        phi = trust * _dispersion(y, mu, omega, p) + (1.0 - trust) * _dispersion(y, mu, base, p)
     return GLMFit(beta=beta, phi=phi, mu=mu, cov=np.linalg.inv(A))
 
 
