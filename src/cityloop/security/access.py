@@ -92,7 +92,8 @@ def can(user: Any, permission: str, obj: Gated) -> bool:
 
 def access_object(user: Any, permission: str, queryset: QuerySet[M], **lookup: Any) -> M:
     """One record, or NotFound both when it is missing and when the user may not see it."""
-    obj = visible_to(user, permission, queryset).filter(**lookup).first()
+    # No ordering: the model's default order would let the database walk an index instead of the lookup.
+    obj = visible_to(user, permission, queryset).filter(**lookup).order_by().first()
     if obj is None:
         raise NotFound(_("Not found."))
     return obj

@@ -86,7 +86,7 @@ def ticket_event_list(request: HttpRequest, ticket_id: int) -> Any:
              "from_status": e.from_status, "to_status": e.to_status,
              "actor": e.actor.get_username() if e.actor else None, "actor_unit_id": e.actor_unit_id,
              "at": e.at, "note": e.note, "data": e.data}
-            for e in selectors.ticket_event_list(request.user, ticket_id)]
+            for e in selectors.ticket_event_list(selectors.ticket_get(request.user, ticket_id))]
 
 
 @router.post("/tickets/{ticket_id}/actions/{action}", response={200: TicketOut, 400: ErrorOut, **ERRORS},

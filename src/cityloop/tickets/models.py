@@ -84,11 +84,12 @@ class Ticket(TimeStampedModel):
     co_units = models.ManyToManyField(Unit, verbose_name=_("co-handling units"), blank=True,
                                       related_name="co_tickets")
 
-    dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
+    # Indexed: assessment windows select tickets by when they were dispatched and closed.
+    dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True, db_index=True)
     signed_at = models.DateTimeField(_("signed for at"), null=True, blank=True)
     contacted_at = models.DateTimeField(_("citizen contacted at"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
-    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, db_index=True)
     suspended_at = models.DateTimeField(_("suspended at"), null=True, blank=True)
 
     sign_due = models.DateTimeField(_("sign-for due"), null=True, blank=True)

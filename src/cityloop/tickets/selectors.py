@@ -41,9 +41,9 @@ def ticket_actions_for(user: Any, ticket: Ticket) -> list[Transition]:
             if (grants := grants_for(user, t.permission)) and not grants.empty and ticket.in_scope(grants)]
 
 
-def ticket_event_list(user: Any, ticket_id: int) -> QuerySet[TicketEvent]:
-    ticket = ticket_get(user, ticket_id)
-    return ticket.events.select_related("actor").order_by("at", "id")
+def ticket_event_list(ticket: Ticket) -> QuerySet[TicketEvent]:
+    """The timeline of a ticket already obtained through `ticket_get` (which checked access)."""
+    return ticket.events.select_related("actor", "actor_unit").order_by("at", "id")
 
 
 def ticket_contact_visible(user: Any, ticket: Ticket) -> bool:

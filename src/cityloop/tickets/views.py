@@ -38,7 +38,7 @@ def _page(request: HttpRequest, ticket_id: int, forms: dict[str, ActionForm] | N
         "sla_state": sla.sla_state(ticket),
         "show_contact": selectors.ticket_contact_visible(request.user, ticket),
         "events": [(event, action_label(event.action))
-                   for event in selectors.ticket_event_list(request.user, ticket_id)],
+                   for event in selectors.ticket_event_list(ticket)],
         "forms": [forms.get(t.action) or ActionForm(t) for t in actions],
     }
     return render(request, "tickets/detail.html", context, status=status)
