@@ -55,7 +55,8 @@ def requests(request: HttpRequest, fmt: str) -> HttpResponse:
 
 def _submit(request: HttpRequest, fmt: str) -> HttpResponse:
     content_type = request.content_type or ""
-    if content_type != "application/x-www-form-urlencoded":
+    # the spec's form encoding; multipart as well, which the media-upload extension (Helsinki, Bloomington) uses
+    if content_type not in ("application/x-www-form-urlencoded", "multipart/form-data"):
         raise Open311Error(400, _("Send the request form-encoded (application/x-www-form-urlencoded)."))
     if request.encoding and request.encoding.lower().replace("_", "-") not in ("utf-8", "utf8"):
         raise Open311Error(400, _("Send the request in UTF-8."))

@@ -3,8 +3,10 @@
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cityloop.core import clock
 from cityloop.open311.models import Open311Key
 from cityloop.open311.services import open311_key_create, open311_key_revoke
 
@@ -33,9 +35,10 @@ class Command(BaseCommand):
             self.stderr.write(_("Key %(prefix)s… for %(name)s; it is not shown again.")
                               % {"prefix": record.prefix, "name": record.name})
         elif verb == "list":
+            today = timezone.localdate(clock.now())
             for record in Open311Key.objects.order_by("created_at"):
                 state = _("revoked") if record.revoked_at else _("active")
-                self.stdout.write(f"{record.prefix}\t{record.name}\t{state}\t{record.daily_quota}\t"
-                                  f"{record.used_today if record.used_on else 0}")
+                used = record.used_today if record.used_on == today else 0
+                self.stdout.write(f"{record.prefix}\t{record.name}\t{state}\t{used}/{record.daily_quota}")
         elif not open311_key_revoke(prefix=options["prefix"]):
             raise CommandError(_("No active key starts with %(prefix)s") % {"prefix": options["prefix"]})
