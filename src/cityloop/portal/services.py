@@ -151,7 +151,7 @@ def otp_request(*, number: str, contact: Contact) -> bool:
                                    code_hash=_code_hash(ticket.pk, contact.value, code))
         text = _("Your code for ticket %(number)s is %(code)s. It is valid for 10 minutes. "
                  "Do not give it to anyone.") % {"number": ticket.number, "code": code}
-        transaction.on_commit(lambda: _deliver(contact, text, ticket.number or ""))
+        transaction.on_commit(lambda: _deliver(contact, text, ticket.number or ""), robust=True)
     return True
 
 
