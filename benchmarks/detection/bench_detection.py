@@ -310,14 +310,14 @@ def fmt(v: object, spec: str) -> str:
 
 
 def print_table() -> None:
-    head = (f"{'design':18s} {'method':22s} {'threshold':11s} {'FPR':>7s} {'FA/wk':>6s} {'POD':>6s} {'POD1':>6s} "
+    head = (f"{'design':18s} {'method':32s} {'threshold':11s} {'FPR':>7s} {'FA/wk':>6s} {'POD':>6s} {'POD1':>6s} "
             f"{'delay':>5s} {'Jacc':>5s} {'n_ob':>5s} {'ms/series':>10s}")
     print(head)
     print("-" * len(head))
     order = list(dict.fromkeys(str(r["design"]) for r in ROWS))
     for r in sorted(ROWS, key=lambda r: order.index(str(r["design"]))):
         print(
-            f"{r['design']!s:18s} {r['method']!s:22s} {r['thr']!s:11s} {fmt(r.get('FPR'), '7.4f'):>7s} "
+            f"{r['design']!s:18s} {r['method']!s:32s} {r['thr']!s:11s} {fmt(r.get('FPR'), '7.4f'):>7s} "
             f"{fmt(r.get('FA/wk'), '6.2f'):>6s} {fmt(r.get('POD'), '6.3f'):>6s} {fmt(r.get('POD1'), '6.3f'):>6s} "
             f"{fmt(r.get('delay'), '5.1f'):>5s} {fmt(r.get('Jacc'), '5.2f'):>5s} {fmt(r.get('n_ob'), '5d'):>5s} "
             f"{fmt(r.get('ms'), '10.2f'):>10s}"
@@ -473,10 +473,12 @@ def bench_megacity(n_grid: int = 300, n_cat: int = 200, days: int = 3 * 364) -> 
     level = rng.lognormal(np.log(0.3), 1.0, size=n_grid * n_cat).astype(np.float32)
     Y = rng.poisson(level[:, None] * shape[None, :].astype(np.float32)).astype(float)
     d = Design(Y, np.zeros(Y.shape, np.int8), np.zeros(Y.shape, np.int8), [], 1)
+    cpu = time.process_time()
     _, ms = timed_detect(d, period=7, method="scan", layout=layout, alarms_per_week=1.0)
+    cpu = time.process_time() - cpu  # all threads: robust to other work on the machine, unlike wall time
     secs = ms * Y.shape[0] / 1000
-    ROWS.append({"design": f"megacity {n_grid}x{n_cat}", "method": f"scan one day ({secs:.1f} s)", "thr": "budget",
-                 "ms": ms})
+    ROWS.append({"design": f"megacity {n_grid}x{n_cat}", "method": f"scan 1 day: {secs:.0f} s wall, {cpu:.0f} s cpu",
+                 "thr": "budget", "ms": ms})
 
 
 def start_peer(out: Path, peer_n: int, daily: Design, daily0: Design) -> tuple[Peer, tuple[Path, Path]]:
