@@ -434,3 +434,20 @@ def test_status_values_cover_every_platform_state() -> None:
     from cityloop.tickets.choices import OPEN_STATUSES
 
     assert set(Status) - OPEN_STATUSES == {Status.CLOSED, Status.MERGED, Status.INVALID}
+
+
+def test_request_list_query_count_does_not_grow(world: Any, client: Client, api_key: str,
+                                                django_assert_max_num_queries: Any) -> None:
+    for i in range(3):
+        post(client, valid_body(api_key, device_id=str(i)))
+    for _ in range(3):
+        make_ticket(world)
+    with django_assert_max_num_queries(2):
+        assert len(client.get(f"{BASE}/requests.json", {"service_code": "0101"}).json()) == 6
+    with django_assert_max_num_queries(1):
+        assert len(client.get(f"{BASE}/requests.xml").content) > 0
+
+
+def test_multipart_post_is_accepted(world: Any, client: Client, api_key: str) -> None:
+    response = client.post(f"{BASE}/requests.json", valid_body(api_key))  # the test client sends multipart
+    assert response.status_code == 201
