@@ -247,3 +247,22 @@ def test_real_sample_first_200_rows(world: Any, tmp_path: Path, mapping: str, sa
     assert Ticket.objects.count() == imported
     if sample.endswith("fj2_full_subset.csv"):
         assert Ticket.objects.filter(category=world.category.parent).exists()  # 一级标签 城乡建设 by name
+
+
+def test_report_goes_to_the_data_directory_when_the_input_folder_is_read_only(
+        world: Any, tmp_path: Path, mapping_file: str, settings: Any) -> None:
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    path = write_csv(folder / "t.csv", GOOD + BAD[:1])
+    folder.chmod(0o555)
+    settings.DATA_DIR = tmp_path / "data"
+    try:
+        run(path, mapping_file)
+    finally:
+        folder.chmod(0o755)
+    assert not (folder / "t.csv.rejected.csv").exists()
+    assert len(read_rows(tmp_path / "data" / "imports" / "t.csv.rejected.csv")) == 2
+
+
+def read_rows(path: Path) -> list[list[str]]:
+    return list(csv.reader(path.open(encoding="utf-8-sig")))
