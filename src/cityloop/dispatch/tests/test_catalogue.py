@@ -112,3 +112,19 @@ def test_period_that_ends_before_it_starts_is_refused(world: World) -> None:
         bad.full_clean()
     with pytest.raises(IntegrityError), transaction.atomic():
         bad.save()
+
+
+def test_catalogue_in_the_admin(world: World, client: Any, django_user_model: Any) -> None:
+    admin_client = client
+    admin_client.force_login(django_user_model.objects.create_superuser("root", "root@example.org", "pw"))
+    response = admin_client.post("/admin/dispatch/catalogueentry/add/", {
+        "category": world.category.pk, "area": world.street.pk, "unit": world.street_office.pk,
+        "co_units": [world.street_office.pk], "valid_from": "", "valid_to": "", "note": ""})
+    assert response.status_code == 200  # refused: the unit is also a co-handler
+    assert not CatalogueEntry.objects.exists()
+    response = admin_client.post("/admin/dispatch/catalogueentry/add/", {
+        "category": world.category.pk, "area": world.street.pk, "unit": world.street_office.pk,
+        "co_units": [world.department.pk], "valid_from": "2026-01-01", "valid_to": "2026-12-31", "note": ""})
+    assert response.status_code == 302
+    assert CatalogueEntry.objects.get().co_units.get() == world.department
+    assert admin_client.get("/admin/dispatch/catalogueentry/").status_code == 200

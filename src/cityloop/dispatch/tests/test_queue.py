@@ -97,7 +97,7 @@ def test_queue_query_count_is_bounded(world: World, django_assert_max_num_querie
         elif index % 3 == 2:
             drive(world, ticket, "disputed")
     client = signed_in(world, "dispatcher")
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(10):
         response = client.get("/dispatch/queue/")
     assert response.content.decode().count('<tr id="ticket-') == 30
 

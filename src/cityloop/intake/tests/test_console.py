@@ -274,3 +274,13 @@ def test_suggested_duplicates_are_gated(world: World, monkeypatch: pytest.Monkey
     panel = signed_in(world, "operator").post("/intake/console/suggestions/", {"title": "垃圾"}).content.decode()
     assert inside.number in panel
     assert outside.number not in panel
+
+
+def test_console_query_count_is_bounded(world: World, django_assert_max_num_queries: Any) -> None:
+    for index in range(20):
+        Category.objects.create(code=f"01{index + 10:02d}", name=f"分类{index}", level=2,
+                                parent=world.category.parent)
+    ticket = plain_ticket(world, ticket_type="inquiry")
+    client = signed_in(world, "operator")
+    with django_assert_max_num_queries(10):
+        assert client.get(f"{URL}?created={ticket.pk}").status_code == 200
