@@ -227,10 +227,8 @@ def build_city(seed: int, n_grids: int = 200) -> World:
                                               name=f"{compound}{int(rng.integers(1, 20))}栋", parent=grid,
                                               longitude=round(lon, 6), latitude=round(lat, 6)))
     Area.objects.bulk_create(buildings, batch_size=500)
-    Area.rebuild_paths()
+    Area.rebuild_paths()  # the buildings' paths; the other areas got theirs from save()
     reset_grid_index()
-    for info in grids:  # paths were written by save(); buildings got theirs from rebuild_paths()
-        info.area.refresh_from_db(fields=["path"])
     world = _build_units_and_staff(city, grids, streets)
     world.counts.update({"districts": len(district_runs), "streets": len(streets),
                          "communities": len({g.community.pk for g in grids}), "grids": len(grids),

@@ -117,6 +117,14 @@ PLANTED_PROFILES = {
 }
 
 
+PLANTED_NOTES = {
+    "zjj": "signs for late (mean 2.8 working hours against a 2-hour limit)",
+    "rlgs": "often leaves citizens unsatisfied (28 %)",
+    "swjt": "fast and well rated",
+    "jd05": "slow to complete, often overdue, sometimes forgets a ticket",
+}
+
+
 @dataclass
 class Plan:
     """One ticket to generate, before its life is played."""
@@ -208,7 +216,8 @@ class _Generator:
         self.empty_json = self.to_json({})
         self.statuses: dict[str, int] = {}
         self.hotspots: list[dict[str, Any]] = []
-        self.unit_notes = {code: repr(profile) for code, profile in PLANTED_PROFILES.items() if code in world.units}
+        self.unit_notes = {code: f"{world.units[code].name}: {note}" for code, note in PLANTED_NOTES.items()
+                           if code in world.units}
         self.next_pk = (Ticket.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
         self.rise_street = min(2, len(world.streets) - 1)
         self.grid_pop = self.np.lognormal(0, 0.6, size=len(world.grids))
