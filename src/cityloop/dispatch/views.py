@@ -15,6 +15,7 @@ from cityloop.dispatch import selectors
 from cityloop.dispatch.forms import DispatchForm, DisputeForm
 from cityloop.tickets import selectors as ticket_selectors
 from cityloop.tickets import services
+from cityloop.tickets.choices import Status
 from cityloop.tickets.models import Ticket
 
 PAGE_SIZE = 50
@@ -41,7 +42,14 @@ def queue(request: HttpRequest) -> HttpResponse:
     tickets = list(page.object_list)
     suggestions = selectors.catalogue_suggestions(tickets)
     reasons = selectors.queue_reasons(tickets)
-    rows = [{"ticket": t, "suggestion": suggestions.get(t.pk), "reasons": reasons.get(t.pk, {})} for t in tickets]
+    rows = []
+    for ticket in tickets:
+        suggestion = suggestions.get(ticket.pk)
+        # Sending a returned ticket straight back to the unit that returned it is no decision: no one-click then.
+        back_to_sender = (suggestion is not None and ticket.status == Status.RETURNED
+                          and suggestion.unit.pk == ticket.unit_id)
+        rows.append({"ticket": ticket, "suggestion": suggestion, "reasons": reasons.get(ticket.pk, {}),
+                     "one_click": suggestion is not None and not back_to_sender, "back_to_sender": back_to_sender})
     return render(request, "dispatch/queue.html", {"page": page, "rows": rows, "street_only": street_only})
 
 

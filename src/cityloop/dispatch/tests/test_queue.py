@@ -222,3 +222,18 @@ def test_tickets_outside_scope_are_not_found(world: World) -> None:
     assert client.get(f"/dispatch/{outside.pk}/").status_code == 404
     assert client.post(f"/dispatch/{outside.pk}/", {"unit": world.department.pk}).status_code == 404
     assert Ticket.objects.get(pk=outside.pk).status == "received"
+
+
+def test_no_one_click_back_to_the_unit_that_returned_the_ticket(world: World) -> None:
+    catalogue(world, world.department)
+    returned = drive(world, plain_ticket(world), "returned")  # returned by world.department
+    page = signed_in(world, "dispatcher").get("/dispatch/queue/").content.decode()
+    assert f'action="/dispatch/{returned.pk}/"' not in page
+    assert "The suggested unit returned this ticket." in page
+    assert f'href="/dispatch/{returned.pk}/"' in page
+
+
+def test_emergencies_are_marked(world: World) -> None:
+    plain_ticket(world, urgency="emergency", title="燃气泄漏")
+    page = signed_in(world, "dispatcher").get("/dispatch/queue/").content.decode()
+    assert '<span class="urgent">Emergency</span> 燃气泄漏' in page
