@@ -7,12 +7,16 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import HttpError, ValidationError
+from ninja.throttling import AnonRateThrottle, AuthRateThrottle
 
+from cityloop.core.conf import platform_setting
 from cityloop.core.errors import ApplicationError
 from cityloop.tickets.api import router as tickets_router
 
 api = NinjaAPI(title="CityLoop API", version="1", urls_namespace="api",
-               description="The 12345 citizen service hotline closed loop: intake, dispatch, handling, assessment.")
+               description="The 12345 citizen service hotline closed loop: intake, dispatch, handling, assessment.",
+               throttle=[AnonRateThrottle(platform_setting("API_RATE_ANONYMOUS")),
+                         AuthRateThrottle(platform_setting("API_RATE_USER"))])
 api.add_router("/", tickets_router)
 
 

@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "ninja",
+    "axes",
     "cityloop.core",
     "cityloop.organisation",
     "cityloop.security",
@@ -50,7 +51,16 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Sign-in throttling (django-axes): five failures for one account from one address lock it for 15 minutes.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = 0.25  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "web/locked.html"
 
 ROOT_URLCONF = "cityloop.config.urls"
 WSGI_APPLICATION = "cityloop.config.wsgi.application"
@@ -143,6 +153,9 @@ CITYLOOP: dict[str, Any] = {
     "WARNING_SHARE": 0.75,
     # Seconds between in-process runs of periodic jobs on the embedded default.
     "INPROCESS_JOB_INTERVAL": int(env("CITYLOOP_JOB_INTERVAL", "300")),
+    # Requests per client to the REST API (per signed-in user, and per address for anonymous callers).
+    "API_RATE_USER": env("CITYLOOP_API_RATE_USER", "6000/m"),
+    "API_RATE_ANONYMOUS": env("CITYLOOP_API_RATE_ANONYMOUS", "120/m"),
 }
 
 LOGGING = {

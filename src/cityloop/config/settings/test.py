@@ -18,3 +18,5 @@ DATABASES = {"default": database_config(env("DATABASE_URL", f"sqlite:///{_TMP / 
 DATABASES["default"]["TEST"] = {"NAME": None if "sqlite" in DATABASES["default"]["ENGINE"] else "test_cityloop"}
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_BROKER_URL = "memory://"
+# Throttling is tested on purpose where it matters; elsewhere tests sign in freely.
+AXES_ENABLED = False
