@@ -1,3 +1,4 @@
+import unicodedata
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -49,7 +50,7 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write(_("Demo accounts (demo only, every password is %(password)s):")
                           % {"password": DEMO_PASSWORD})
-        self.stdout.write(f"  {_('username'):<12} {_('role'):<18} {_('unit')}")
+        self.stdout.write(f"  {_pad(_('username'), 12)} {_pad(_('role'), 18)} {_('unit')}")
         for username in DEMO_ACCOUNTS:
             user = users.get(username)
             if user is None:
@@ -57,6 +58,12 @@ class Command(BaseCommand):
             rows = memberships.get(user.pk) or []
             role = ", ".join(str(m.get_role_display()) for m in rows) or str(_("citizen (no role)"))
             unit = ", ".join(m.unit.name for m in rows) or "-"
-            self.stdout.write(f"  {username:<12} {role:<18} {unit}")
+            self.stdout.write(f"  {_pad(username, 12)} {_pad(role, 18)} {unit}")
         self.stdout.write(_("Other generated staff: handler-<unit code>, community-<unit code>, grid-<unit code>, "
                             "operator-2..8, dispatcher-2..3, supervisor-2..3."))
+
+
+def _pad(text: str, width: int) -> str:
+    """Left-align in a terminal column: Chinese characters take two cells."""
+    cells = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(1, width - cells)
