@@ -73,3 +73,25 @@ class AuditEntry(models.Model):
                            self.object_id, self.data], ensure_ascii=False, sort_keys=True, separators=(",", ":"),
                           default=str)
         return hashlib.sha256(body.encode()).hexdigest()
+
+
+class SecurityAlert(TimeStampedModel):
+    """Something about an account's use of the platform that a security administrator should look at."""
+
+    kind = models.CharField(_("kind"), max_length=32)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("account"), null=True, blank=True,
+                             on_delete=models.CASCADE, related_name="security_alerts")
+    day = models.DateField(_("day"))
+    observed = models.FloatField(_("observed"))
+    expected = models.FloatField(_("expected"))
+    evidence = models.JSONField(_("evidence"), default=dict, blank=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("security alert")
+        verbose_name_plural = _("security alerts")
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["kind", "user", "day"], name="alert_once_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.kind} {self.user}"

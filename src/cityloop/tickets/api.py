@@ -29,7 +29,7 @@ ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: Vali
 
 def _ticket_out(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
     user = request.user
-    show_contact = selectors.ticket_contact_visible(user, ticket)
+    show_contact = selectors.ticket_contact_shown(user, ticket)
     return {
         **{f.attname: getattr(ticket, f.attname) for f in Ticket._meta.concrete_fields},
         "number": ticket.number or "",

@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from cityloop.core import clock
 from cityloop.security import grants as g
 from cityloop.security.access import access_object, can, grants_for, visible_to
+from cityloop.security.audit import audit_record
 from cityloop.tickets.choices import OPEN_STATUSES, SlaState
 from cityloop.tickets.models import Ticket, TicketEvent
 from cityloop.tickets.workflow import Transition, allowed_actions
@@ -46,8 +47,13 @@ def ticket_event_list(ticket: Ticket) -> QuerySet[TicketEvent]:
     return ticket.events.select_related("actor", "actor_unit").order_by("at", "id")
 
 
-def ticket_contact_visible(user: Any, ticket: Ticket) -> bool:
-    return can(user, g.VIEW_CONTACT, ticket)
+def ticket_contact_shown(user: Any, ticket: Ticket) -> bool:
+    """Whether the user sees the citizen's contact data unmasked; each time they do, the audit log notes it
+    (abnormal-access detection counts these reads)."""
+    shown = can(user, g.VIEW_CONTACT, ticket)
+    if shown and ticket.citizen_id != getattr(user, "pk", None):
+        audit_record(actor=user, action="ticket.view_contact", object_type="ticket", object_id=ticket.pk)
+    return shown
 
 
 def ticket_overview() -> dict[str, int]:

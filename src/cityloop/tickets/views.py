@@ -36,7 +36,7 @@ def _page(request: HttpRequest, ticket_id: int, forms: dict[str, ActionForm] | N
     context: dict[str, Any] = {
         "ticket": ticket,
         "sla_state": sla.sla_state(ticket),
-        "show_contact": selectors.ticket_contact_visible(request.user, ticket),
+        "show_contact": selectors.ticket_contact_shown(request.user, ticket),
         "events": [(event, action_label(event.action))
                    for event in selectors.ticket_event_list(ticket)],
         "forms": [forms.get(t.action) or ActionForm(t) for t in actions],
