@@ -57,3 +57,15 @@ def deputies(point: LiaisonStation) -> list[Deputy]:
     return [Deputy.objects.create(name="张代表", kind=DeputyKind.NPC, level=DeputyLevel.DISTRICT, station=point),
             Deputy.objects.create(name="李委员", kind=DeputyKind.CPPCC, level=DeputyLevel.CITY, station=point),
             Deputy.objects.create(name="王代表", kind=DeputyKind.PARTY, level=DeputyLevel.DISTRICT, station=point)]
+
+
+def complete_dispatched(world: World, ticket_id: int) -> None:
+    """Take a dispatched ticket on to "completed" by the real workflow, as the handling unit does."""
+    from cityloop.tickets.models import Ticket
+    from cityloop.tickets.services import TransitionInput, ticket_transition
+    from cityloop.tickets.tests.flows import valid_call
+
+    for action in ("sign", "contact", "complete"):
+        username, params = valid_call(world, action, Ticket.objects.get(pk=ticket_id))
+        ticket_transition(ticket_id=ticket_id, action=action, actor=world.users[username],
+                          params=TransitionInput(**params))
