@@ -8,8 +8,8 @@ import contextlib
 import csv
 import io
 import os
-import tempfile
 import unicodedata
+import uuid
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -253,8 +253,9 @@ def write_table(path: str | os.PathLike[str], columns: list[str], rows: list[lis
     """Write atomically: a temporary file in the same directory, renamed over `path` once complete."""
     out = check_output_path(path)
     suffix = _suffix(out)
-    handle, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    tmp = Path(tmp_name)
+    tmp = out.parent / f".{out.name}.{uuid.uuid4().hex}.tmp"
+    # os.open with mode 0o666 (not mkstemp's 0600) so the result gets the usual umask permissions.
+    handle = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         if suffix == ".csv":
             # utf-8-sig so that Excel opens the Chinese text correctly by double-click.

@@ -15,7 +15,8 @@ import itertools
 import json
 import os
 import shutil
-import tempfile
+import uuid
+import zipfile
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -37,24 +38,9 @@ FORMAT_VERSION = 1
 MODEL_FILE = "model.skops"
 META_FILE = "meta.json"
 
-# Exactly the types a model file of this format may contain; anything else in a file is refused on load.
-TRUSTED_TYPES = (
-    "builtins.dict",
-    "builtins.list",
-    "builtins.str",
-    "builtins.tuple",
-    "cityloop.intelligence.classification.text.word_analyzer",
-    "numpy.dtype",
-    "numpy.float64",
-    "numpy.int32",
-    "numpy.int64",
-    "numpy.ndarray",
-    "scipy.sparse._csr.csr_matrix",
-    "scipy.sparse._dia.dia_matrix",
-    "sklearn.feature_extraction.text.TfidfTransformer",
-    "sklearn.feature_extraction.text.TfidfVectorizer",
-    "sklearn.svm._classes.LinearSVC",
-)
+# Types skops does not trust by default that a model file of this format may contain: none. The file holds
+# only dicts, lists, strings, numbers and numpy arrays; anything else in a file is refused on load.
+TRUSTED_TYPES: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -157,6 +143,38 @@ class _Design:
         self.extra_w.append(np.full(x.shape[0], weight))
 
 
+def _vectorizer_state(vectorizer: TfidfVectorizer) -> dict[str, Any]:
+    terms = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.__getitem__)
+    encoded = [term.encode("utf-8") for term in terms]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum([len(item) for item in encoded])
+    return {
+        "analyzer": "word" if callable(vectorizer.analyzer) else str(vectorizer.analyzer),
+        "ngram_max": int(vectorizer.ngram_range[1]),
+        "terms": np.frombuffer(b"".join(encoded), dtype=np.uint8).copy(),
+        "offsets": offsets,
+        "idf": np.asarray(vectorizer.idf_, dtype=np.float64),
+    }
+
+
+def _vectorizer_from_state(state: dict[str, Any]) -> TfidfVectorizer:
+    data = np.asarray(state["terms"], dtype=np.uint8).tobytes()
+    offsets = np.asarray(state["offsets"], dtype=np.int64)
+    terms = [data[offsets[i] : offsets[i + 1]].decode("utf-8") for i in range(len(offsets) - 1)]
+    if state["analyzer"] == "word":
+        vectorizer = TfidfVectorizer(analyzer=word_analyzer, dtype=np.float64)
+    elif state["analyzer"] == "char":
+        vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, int(state["ngram_max"])), dtype=np.float64)
+    else:
+        raise ValueError(f"unknown analyzer {state['analyzer']!r}")
+    idf = np.asarray(state["idf"], dtype=np.float64)
+    if len(idf) != len(terms):
+        raise ValueError("vocabulary and idf lengths differ")
+    vectorizer.vocabulary_ = {term: i for i, term in enumerate(terms)}
+    vectorizer.idf_ = idf
+    return vectorizer
+
+
 @dataclass
 class _Pool:
     """Unlabelled messages: `joined` rows (title + detail) and, per message, its rows in `views`."""
@@ -179,7 +197,10 @@ class TextClassifier:
         self.label_field = label_field
         self.config = config or ClassifierConfig()
         self.vectorizers: list[TfidfVectorizer] = []
-        self.svm: LinearSVC | None = None
+        # The trained linear model as plain arrays (what is saved): classes, coef (classes × features), intercept.
+        self.classes_: np.ndarray | None = None
+        self.coef_: np.ndarray | None = None
+        self.intercept_: np.ndarray | None = None
         self.temperature = 1.0
         self.report: TrainingReport | None = None
         self.data_sha256 = ""
@@ -201,9 +222,9 @@ class TextClassifier:
 
     @property
     def labels(self) -> list[str]:
-        if self.svm is None:
+        if self.classes_ is None:
             return []
-        return [str(label) for label in self.svm.classes_]
+        return [str(label) for label in self.classes_]
 
     # ---------------------------------------------------------------- training
     def fit(
@@ -267,7 +288,10 @@ class TextClassifier:
             class_counts=dict(sorted(class_counts.items())),
         )
         self._calibrate(design, pool, report)
-        self.svm, report.n_self_training = self._train_pipeline(design, None, pool)
+        svm, report.n_self_training = self._train_pipeline(design, None, pool)
+        self.classes_ = np.array([str(label) for label in svm.classes_])
+        self.coef_ = np.asarray(svm.coef_, dtype=np.float64)
+        self.intercept_ = np.asarray(svm.intercept_, dtype=np.float64)
 
         self.report = report
         self.data_sha256 = _hash_rows(
@@ -369,9 +393,9 @@ class TextClassifier:
 
     # ---------------------------------------------------------------- prediction
     def _scores(self, x: sp.csr_matrix) -> np.ndarray:
-        if self.svm is None:
+        if self.coef_ is None or self.intercept_ is None:
             raise RuntimeError("the classifier is not trained")
-        return _margins(self.svm.decision_function(x))
+        return _margins(np.asarray(x @ self.coef_.T) + self.intercept_)
 
     def predict_proba(self, titles: Sequence[str], details: Sequence[str] | None = None) -> np.ndarray:
         """Calibrated probabilities, columns in the order of `labels`."""
@@ -395,14 +419,14 @@ class TextClassifier:
         # Built lazily and not saved: analyzers, vocabularies and idf weights per vectorizer, the transposed
         # coefficients (rows = features) so that one ticket's few non-zero features are a cheap row gather.
         if self._fast is None:
-            if self.svm is None:
+            if self.coef_ is None or self.intercept_ is None:
                 raise RuntimeError("the classifier is not trained")
             parts = []
             offset = 0
             for vectorizer in self.vectorizers:
                 parts.append((vectorizer.build_analyzer(), vectorizer.vocabulary_, vectorizer.idf_, offset))
                 offset += len(vectorizer.vocabulary_)
-            self._fast = (parts, np.ascontiguousarray(self.svm.coef_.T), np.asarray(self.svm.intercept_))
+            self._fast = (parts, np.ascontiguousarray(self.coef_.T), self.intercept_)
         return self._fast
 
     def _fast_scores(self, text: str) -> np.ndarray:
@@ -453,7 +477,7 @@ class TextClassifier:
         """Write model.skops + meta.json into a fresh directory, then move it into place."""
         import skops.io as sio
 
-        if self.svm is None:
+        if self.coef_ is None or self.intercept_ is None or self.classes_ is None:
             raise RuntimeError("the classifier is not trained")
         target = Path(directory)
         extra = dict(extra_meta or {})
@@ -487,10 +511,19 @@ class TextClassifier:
             },
             **extra,
         }
-        state = {"vectorizers": self.vectorizers, "svm": self.svm}
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+        # Plain arrays only (no pickled estimators or function references): small, fast to load, and the set
+        # of types a model file may contain stays tiny. Vocabularies are UTF-8 bytes + offsets, not a dict.
+        state = {
+            "vectorizers": [_vectorizer_state(vectorizer) for vectorizer in self.vectorizers],
+            "classes": self.classes_,
+            "coef": self.coef_,
+            "intercept": self.intercept_,
+        }
+        # mkdir (not mkdtemp) so that the directory gets the usual umask permissions, not 0700.
+        staging = target.parent / f".{target.name}.{uuid.uuid4().hex}.tmp"
+        staging.mkdir()
         try:
-            sio.dump(state, staging / MODEL_FILE)
+            sio.dump(state, staging / MODEL_FILE, compression=zipfile.ZIP_DEFLATED)
             (staging / META_FILE).write_text(json.dumps(self.meta, ensure_ascii=False, indent=2), encoding="utf-8")
             if target.exists():
                 # Move the old model aside first so that a failure leaves one complete model, never a mixture.
@@ -558,8 +591,20 @@ class TextClassifier:
         model = cls(
             label_field=str(meta.get("label_field", "category")), config=ClassifierConfig(**meta.get("config", {}))
         )
-        model.vectorizers = list(state["vectorizers"])
-        model.svm = state["svm"]
+        try:
+            model.vectorizers = [_vectorizer_from_state(item) for item in state["vectorizers"]]
+            model.classes_ = np.asarray(state["classes"]).astype(str)
+            model.coef_ = np.asarray(state["coef"], dtype=np.float64)
+            model.intercept_ = np.asarray(state["intercept"], dtype=np.float64)
+        except (KeyError, TypeError, ValueError, UnicodeDecodeError) as exc:
+            raise ModelFormatError(
+                gettext_noop("%(path)s is damaged: %(error)s"), path=str(model_path), error=str(exc)
+            ) from exc
+        n_features = sum(len(vectorizer.vocabulary_) for vectorizer in model.vectorizers)
+        if model.coef_.shape != (len(model.intercept_), n_features):
+            raise ModelFormatError(
+                gettext_noop("%(path)s is damaged: %(error)s"), path=str(model_path), error="coefficient shape"
+            )
         model.temperature = float(meta.get("temperature", 1.0))
         model.data_sha256 = str(meta.get("training_data_sha256", ""))
         model.meta = meta

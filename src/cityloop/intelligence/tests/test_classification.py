@@ -59,6 +59,14 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[TextClassifier, P
     return model, directory
 
 
+def _umask() -> int:
+    import os
+
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
 def write_csv(path: Path, header: list[str], rows: list[list[str]], encoding: str = "utf-8") -> Path:
     with path.open("w", encoding=encoding, newline="") as stream:
         writer = csv.writer(stream)
@@ -104,6 +112,8 @@ def test_meta_json(trained: tuple[TextClassifier, Path]) -> None:
     assert 0.0 <= meta["metrics"]["cv_macro_f1"] <= 1.0
     assert meta["training"]["n_self_training"] > 0
     assert sorted(p.name for p in directory.iterdir()) == ["meta.json", "model.skops"]
+    # Written with the usual umask permissions (a temporary directory would be 0700).
+    assert directory.stat().st_mode & 0o077 == 0o777 & ~_umask() & 0o077
 
 
 def test_training_is_deterministic() -> None:
@@ -112,9 +122,9 @@ def test_training_is_deterministic() -> None:
     first.fit(titles, labels, details)
     second.fit(titles, labels, details)
     assert first.data_sha256 == second.data_sha256
-    assert first.svm is not None
-    assert second.svm is not None
-    assert np.array_equal(first.svm.coef_, second.svm.coef_)
+    assert first.coef_ is not None
+    assert second.coef_ is not None
+    assert np.array_equal(first.coef_, second.coef_)
     assert first.temperature == second.temperature
 
 
@@ -181,7 +191,7 @@ def test_untrusted_type_in_model_file_is_refused(trained: tuple[TextClassifier, 
 
     model, directory = trained
     (tmp_path / "meta.json").write_bytes((directory / "meta.json").read_bytes())
-    sio.dump({"vectorizers": model.vectorizers, "svm": model.svm, "hook": os.system}, tmp_path / "model.skops")
+    sio.dump({"vectorizers": [], "coef": model.coef_, "hook": os.system}, tmp_path / "model.skops")
     with pytest.raises(ModelFormatError, match="not trusted"):
         TextClassifier.load(tmp_path)
 
