@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -88,6 +89,12 @@ def track(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/track.html", {"form": form}, status=status)
 
 
+def _session_backend() -> str:
+    """The backend a code sign-in is recorded under: the first that can load the user again on the next request
+    (a guard such as django-axes may come first and loads nobody)."""
+    return next(path for path in settings.AUTHENTICATION_BACKENDS if hasattr(import_string(path), "get_user"))
+
+
 def _code_refusal(state: dict[str, Any]) -> str | None:
     """Refusals decided by the session alone, the same whether or not a code was really sent."""
     if state.get("tries", 0) >= services.MAX_ATTEMPTS:
@@ -121,7 +128,7 @@ def code(request: HttpRequest) -> HttpResponse:
                 else:
                     _refusal(form, exc)
             else:
-                login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
+                login(request, user, backend=_session_backend())
                 request.session.pop(TRACK_KEY, None)
                 try:
                     selectors.citizen_ticket_get(user, number)
