@@ -14,6 +14,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("supervision/", include("cityloop.assessment.urls")),
     path("analysis/", include("cityloop.analytics.urls")),
     path("portal/", include("cityloop.portal.urls")),
+    path("participation/", include("cityloop.participation.urls")),
     path("open311/v2/", include("cityloop.open311.urls")),
     path("", include("cityloop.web.urls")),
 ]

@@ -161,6 +161,8 @@ def survey_results(survey: Survey) -> list[dict[str, Any]]:
             item["counts"] = [counts.get(i, 0) for i in range(1, question.scale_max + 1)]
         else:
             item["texts"] = [a.text for a in rows if a.text]
+        if "counts" in item:
+            item["pairs"] = list(zip(item["labels"], item["counts"], strict=True))
         results.append(item)
     return results
 

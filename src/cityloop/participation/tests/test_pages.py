@@ -1,0 +1,129 @@
+"""The pages: refusals shown with a clear message and nothing changed; report, .docx, CSV, access."""
+
+import datetime as dt
+from io import BytesIO
+from typing import Any
+
+from django.core.management import call_command
+from django.test import Client
+
+from cityloop.conftest import World
+from cityloop.core import clock
+from cityloop.participation import services
+from cityloop.participation.choices import Decision, Phase
+from cityloop.participation.models import Booking, Opinion, SurveyResponse
+from cityloop.participation.tests.helpers import DAY, consultation, deputies, resident, station, survey
+
+
+def client_for(user: Any) -> Client:
+    client = Client()
+    client.cookies["django_language"] = "en"
+    client.force_login(user)
+    return client
+
+
+def test_public_page_shows_sections_and_forms(world: World) -> None:
+    item = consultation(world)
+    page = client_for(resident()).get(f"/participation/consultations/{item.pk}/")
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert text.count('name="body"') == 4  # the whole draft and three sections
+    assert "第三条" in text
+    assert 'for="id_whole_body"' in text
+
+
+def test_comment_after_close_shows_message_and_changes_nothing(world: World) -> None:
+    item = consultation(world, days_left=-1)
+    client = client_for(resident())
+    assert 'name="body"' not in client.get(f"/participation/consultations/{item.pk}/").content.decode()
+    section = item.versions.get().sections.first()
+    page = client.post(f"/participation/consultations/{item.pk}/", {"body": "反对。", "section": section.pk})
+    assert page.status_code == 422
+    assert "Comments on this draft closed on" in page.content.decode()
+    assert Opinion.objects.count() == 0
+
+
+def test_ten_thousand_word_comment_refused(world: World) -> None:
+    item = consultation(world)
+    page = client_for(resident()).post(f"/participation/consultations/{item.pk}/", {"body": "意见" * 10_000})
+    assert page.status_code == 422
+    assert "at most 2000 characters" in page.content.decode()
+    assert Opinion.objects.count() == 0
+
+
+def test_staff_pages_are_for_the_office(world: World) -> None:
+    item = consultation(world, phase=Phase.ANALYSIS)
+    assert client_for(world.users["handler"]).get(f"/participation/consultations/{item.pk}/analysis/"
+                                                  ).status_code == 200
+    assert client_for(world.users["other_handler"]).get(f"/participation/consultations/{item.pk}/analysis/"
+                                                        ).status_code == 403
+    assert client_for(resident()).post(f"/participation/consultations/{item.pk}/analysis/publish/",
+                                       {"summary": "x"}).status_code == 403
+    draft = consultation(world, phase=Phase.DRAFT)
+    assert Client().get(f"/participation/consultations/{draft.pk}/").status_code == 404
+    assert Client().get(f"/participation/consultations/{item.pk}/report/").status_code == 404  # not published
+
+
+def test_report_page_and_docx_list_every_opinion(world: World) -> None:
+    item = consultation(world)
+    opinions = [services.opinion_submit(actor=resident(n), consultation_id=item.pk, body=text)
+                for n, text in enumerate(["支持第二条。", "广告内容"])]
+    services.opinion_hide(actor=world.users["handler"], opinion_id=opinions[1].pk, reason="广告")
+    services.consultation_advance(actor=world.users["handler"], consultation_id=item.pk)
+    staff = client_for(world.users["handler"])
+    staff.post(f"/participation/consultations/{item.pk}/analysis/decide/",
+               {"opinion": opinions[0].pk, "decision": Decision.ADOPTED, "reason": ""})
+    page = staff.post(f"/participation/consultations/{item.pk}/analysis/publish/", {"summary": "感谢参与。"},
+                      follow=True)
+    text = page.content.decode()
+    assert page.request["PATH_INFO"] == f"/participation/consultations/{item.pk}/report/"
+    assert text.count("data-opinion=") == 2
+    assert "2 opinions received." in text
+    download = Client().get(f"/participation/consultations/{item.pk}/report.docx")
+    from docx import Document
+
+    table = Document(BytesIO(download.content)).tables[0]
+    assert [row.cells[5].text for row in table.rows[1:]] == ["Adopted", "Not adopted"]
+    assert "广告" in table.rows[2].cells[4].text
+
+
+def test_second_survey_response_refused_with_message(world: World) -> None:
+    item = survey()
+    questions = list(item.questions.order_by("position"))
+    data = {f"q{questions[0].pk}": "0", f"q{questions[1].pk}": ["1"], f"q{questions[2].pk}": "3"}
+    client = client_for(resident())
+    assert client.post(f"/participation/surveys/{item.pk}/", data).status_code == 302
+    page = client.post(f"/participation/surveys/{item.pk}/", data)
+    assert page.status_code == 422
+    assert "already answered" in page.content.decode()
+    assert SurveyResponse.objects.count() == 1
+    results = Client().get(f"/participation/surveys/{item.pk}/results/")
+    assert results.status_code == 200
+    assert "survey-charts" in results.content.decode()
+    csv = Client().get(f"/participation/surveys/{item.pk}/results.csv").content.decode("utf-8-sig")
+    assert csv.splitlines()[1].endswith("是,卫生,3,")
+
+
+def test_full_slot_booking_refused_with_message(world: World) -> None:
+    point = station(world)
+    people = deputies(point)
+    start = clock.now() + 4 * DAY
+    reception = services.reception_schedule(actor=world.users["dispatcher"], station_id=point.pk, topic="养犬",
+                                            starts_at=start, ends_at=start + dt.timedelta(hours=2),
+                                            deputy_ids=[people[0].pk], slots=[(start, 1)])
+    slot = reception.slots.get()
+    data = {"slot": slot.pk, "name": "甲", "topic": "狗叫扰民"}
+    assert client_for(resident(1)).post(f"/participation/receptions/{reception.pk}/", data).status_code == 302
+    page = client_for(resident(2)).post(f"/participation/receptions/{reception.pk}/", data)
+    assert page.status_code == 422
+    assert "This time slot is full" in page.content.decode()
+    assert Booking.objects.count() == 1
+
+
+def test_email_import_command(world: World, tmp_path: Any) -> None:
+    item = consultation(world)
+    (tmp_path / "a.eml").write_bytes(b"From: a@example.org\r\nSubject: x\r\nMessage-ID: <1@x>\r\n"
+                                     b"Content-Type: text/plain; charset=utf-8\r\n\r\n" + "支持。".encode())
+    call_command("participation_import_email", "--consultation", str(item.pk), str(tmp_path))
+    call_command("participation_import_email", "--consultation", str(item.pk), str(tmp_path / "a.eml"))
+    assert list(Opinion.objects.values_list("channel", "body")) == [("email", "支持。")]
