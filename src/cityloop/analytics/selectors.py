@@ -7,8 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, QuerySet
-from django.db.models.functions import TruncDate
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from cityloop.core import clock
@@ -44,7 +43,7 @@ def overview_window(now: dt.datetime | None = None, days: int = OVERVIEW_DAYS) -
     """The last `days` calendar days, today included, in the platform's time zone."""
     today = timezone.localtime(now or clock.now()).date()
     first = today - dt.timedelta(days=days - 1)
-    start = timezone.make_aware(dt.datetime.combine(first, dt.time.min))
+    start = timezone.make_aware(dt.datetime.combine(first, dt.time.min), timezone.get_current_timezone())
     return Window(first, today, start)
 
 
@@ -53,11 +52,18 @@ def _received(user: Any, window: Window) -> QuerySet[Ticket]:
 
 
 def daily_volume(user: Any, window: Window) -> list[tuple[dt.date, int]]:
-    """Tickets received per day, every day of the window (zero where none)."""
-    rows = (_received(user, window).annotate(day=TruncDate("created_at", tzinfo=timezone.get_current_timezone()))
-            .values("day").annotate(n=Count("pk")).order_by("day"))
-    counts = {row["day"]: row["n"] for row in rows}
-    return [(day, counts.get(day, 0)) for day in window.days]
+    """Tickets received per day, every day of the window (zero where none).
+
+    One conditional count per local day, in one query: plain range comparisons the database evaluates itself
+    (truncating to a date in the local time zone is a Python function per row on SQLite).
+    """
+    tz = timezone.get_current_timezone()
+    starts = [timezone.make_aware(dt.datetime.combine(day, dt.time.min), tz)
+              for day in [*window.days, window.last_day + dt.timedelta(days=1)]]
+    counts = _received(user, window).aggregate(**{
+        f"d{i}": Count("pk", filter=Q(created_at__gte=starts[i], created_at__lt=starts[i + 1]))
+        for i in range(len(window.days))})
+    return [(day, counts[f"d{i}"]) for i, day in enumerate(window.days)]
 
 
 def status_mix(user: Any, window: Window) -> list[tuple[str, str, int]]:
