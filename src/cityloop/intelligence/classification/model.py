@@ -190,6 +190,26 @@ def _version() -> str:
     return __version__
 
 
+def check_model_target(directory: str | os.PathLike[str], *, overwrite: bool) -> Path:
+    """Refuse a model directory that cannot be written, before any (long) training starts."""
+    target = Path(directory)
+    if target.exists():
+        is_model = (target / META_FILE).is_file()
+        if target.is_file() or (any(target.iterdir()) and not (overwrite and is_model)):
+            if is_model:
+                raise InputError(
+                    gettext_noop("The model directory %(path)s already exists; choose another or pass --overwrite."),
+                    path=str(target),
+                )
+            raise InputError(
+                gettext_noop("The output %(path)s already exists and is not an empty directory or a model."),
+                path=str(target),
+            )
+    if not target.parent.is_dir():
+        raise InputError(gettext_noop("The output directory %(path)s does not exist."), path=str(target.parent))
+    return target
+
+
 class TextClassifier:
     """Classify ticket texts into one label set; `label_field` names what it predicts (stored in meta.json)."""
 
@@ -479,20 +499,8 @@ class TextClassifier:
 
         if self.coef_ is None or self.intercept_ is None or self.classes_ is None:
             raise RuntimeError("the classifier is not trained")
-        target = Path(directory)
+        target = check_model_target(directory, overwrite=overwrite)
         extra = dict(extra_meta or {})
-        if target.exists():
-            is_model = (target / META_FILE).is_file()
-            if target.is_file() or (any(target.iterdir()) and not (overwrite and is_model)):
-                raise InputError(
-                    gettext_noop(
-                        "The output %(path)s already exists and is not empty; choose a new directory%(hint)s."
-                    ),
-                    path=str(target),
-                    hint=" or pass --overwrite" if is_model else "",
-                )
-        if not target.parent.is_dir():
-            raise InputError(gettext_noop("The output directory %(path)s does not exist."), path=str(target.parent))
         self.meta = {
             "format_version": FORMAT_VERSION,
             "cityloop_version": _version(),

@@ -199,7 +199,7 @@ def test_untrusted_type_in_model_file_is_refused(trained: tuple[TextClassifier, 
 def test_save_refuses_non_empty_directory(trained: tuple[TextClassifier, Path], tmp_path: Path) -> None:
     model, _ = trained
     (tmp_path / "notes.txt").write_text("keep me", encoding="utf-8")
-    with pytest.raises(InputError, match="already exists"):
+    with pytest.raises(InputError, match="already exists and is not"):
         model.save(tmp_path, overwrite=True)  # not a model directory: never replaced
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
 

@@ -22,6 +22,7 @@ from cityloop.intelligence.classification import (
     read_table,
     write_table,
 )
+from cityloop.intelligence.classification.model import check_model_target
 
 
 def _error(exc: ClassifierError) -> CommandError:
@@ -101,6 +102,7 @@ class Command(BaseCommand):
         )
 
     def _train(self, opts: dict[str, Any]) -> None:
+        check_model_target(opts["out"], overwrite=opts["overwrite"])  # fail before training, not after
         examples = self._examples(opts["data"], opts, label=True)
         unlabelled: list[tuple[str, str]] = []
         for path in opts["unlabelled"]:
