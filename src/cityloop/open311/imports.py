@@ -430,10 +430,6 @@ def _idempotency_key(source: str, external_id: str) -> str:
     return f"import:{source}:{external_id}"
 
 
-def _identity(value: Any) -> Any:
-    return value
-
-
 def _prepare(field: Any, value: Any) -> Any:
     return field.get_db_prep_save(value, connection)
 
@@ -451,40 +447,57 @@ class _Insert:
     PLAIN = (models.CharField, models.TextField, models.FloatField, models.IntegerField, models.BooleanField,
              models.ForeignKey)
 
-    def __init__(self, model: type[models.Model], given: Iterable[str]):
+    def __init__(self, model: type[models.Model], given: Iterable[str], moments: dict[dt.datetime, Any]):
         self.fields = [f for f in model._meta.concrete_fields if not f.primary_key]
         template = model()
-        self.given = set(given)
-        unknown = self.given - {f.attname for f in self.fields}
+        given = set(given)
+        unknown = given - {f.attname for f in self.fields}
         if unknown:
             raise ValueError(f"{model.__name__} has no columns {sorted(unknown)}")
-        self.constant = {f.attname: f.get_db_prep_save(getattr(template, f.attname), connection)
-                         for f in self.fields if f.attname not in self.given}
-        self.convert: dict[str, Callable[[Any], Any]] = {}
-        for f in self.fields:
+        self.template = [None if f.attname in given else f.get_db_prep_save(getattr(template, f.attname), connection)
+                         for f in self.fields]
+        # (position, column, converter or None) of each given column
+        self.plan: list[tuple[int, str, Callable[[Any], Any] | None]] = []
+        for position, f in enumerate(self.fields):
+            if f.attname not in given:
+                continue
+            convert: Callable[[Any], Any] | None = None
             if isinstance(f, models.DateTimeField):
-                self.convert[f.attname] = connection.ops.adapt_datetimefield_value
+                convert = functools.partial(_adapt_moment, moments)
             elif not isinstance(f, self.PLAIN):
-                self.convert[f.attname] = functools.partial(_prepare, f)
+                convert = functools.partial(_prepare, f)
+            self.plan.append((position, f.attname, convert))
         qn = connection.ops.quote_name
         columns, marks = ", ".join(qn(f.column) for f in self.fields), ", ".join(["%s"] * len(self.fields))
         self.sql = f"INSERT INTO {qn(model._meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608
 
     def run(self, rows: list[dict[str, Any]]) -> None:
-        names = [f.attname for f in self.fields]
-        converters = [self.convert.get(n, _identity) for n in names]
-        params = [[conv(row[n]) if n in self.given else self.constant[n] for n, conv in zip(names, converters,
-                                                                                              strict=True)]
-                  for row in rows]
+        params = []
+        for row in rows:
+            values = self.template.copy()
+            for position, name, convert in self.plan:
+                values[position] = row[name] if convert is None else convert(row[name])
+            params.append(values)
         with connection.cursor() as cursor:
             cursor.executemany(self.sql, params)
+
+
+def _adapt_moment(moments: dict[dt.datetime, Any], value: dt.datetime | None) -> Any:
+    """The backend's form of a datetime, remembered: a ticket's times recur in its event and import row."""
+    if value is None:
+        return None
+    adapted = moments.get(value)
+    if adapted is None:
+        adapted = moments[value] = connection.ops.adapt_datetimefield_value(value)
+    return adapted
 
 
 def _write_chunk_fast(source: str, rows: list[Row], root: tuple[int, str], now: dt.datetime) -> None:
     tickets = [{**row.data.__dict__, **_place(row, root), "created_at": row.created_at,
                 "updated_at": row.created_at, "idempotency_key": _idempotency_key(source, row.external_id)}
                for row in rows]
-    _Insert(Ticket, tickets[0]).run(tickets)
+    moments: dict[dt.datetime, Any] = {}
+    _Insert(Ticket, tickets[0], moments).run(tickets)
     # the new ids, by the idempotency keys just written (unique, indexed)
     ids = dict(Ticket.objects.filter(idempotency_key__in=[t["idempotency_key"] for t in tickets])
                .values_list("idempotency_key", "pk"))
@@ -498,10 +511,10 @@ def _write_chunk_fast(source: str, rows: list[Row], root: tuple[int, str], now: 
                            f"WHERE {qn('id')} = %s", numbers)
     events = [{"ticket_id": t["id"], "action": "receive", "from_status": "", "to_status": Status.RECEIVED.value,
                "actor_id": None, "actor_unit_id": None, "at": t["created_at"], "note": ""} for t in tickets]
-    _Insert(TicketEvent, events[0]).run(events)
+    _Insert(TicketEvent, events[0], moments).run(events)
     imported = [{"source": source, "external_id": row.external_id, "ticket_id": t["id"], "data": row.extra,
                  "imported_at": now} for row, t in zip(rows, tickets, strict=True)]
-    _Insert(ImportedRow, imported[0]).run(imported)
+    _Insert(ImportedRow, imported[0], moments).run(imported)
 
 
 def _write_chunk_per_ticket(source: str, rows: list[Row], now: dt.datetime) -> None:
