@@ -97,6 +97,15 @@ def grid_at(latitude: float, longitude: float) -> GridAt | None:
     return GridAt(ref.id, names.get(ref.id, ""), [names[pk] for pk in ids[1:-1] if pk in names])
 
 
+def map_centre() -> tuple[float, float] | None:
+    """Where the console's map starts before the grid layer arrives: the city's representative point."""
+    row = (Area.objects.filter(parent__isnull=True, latitude__isnull=False, longitude__isnull=False)
+           .order_by("pk").values_list("latitude", "longitude").first())
+    if row is None or row[0] is None or row[1] is None:
+        return None
+    return row[0], row[1]
+
+
 def grid_layer(user: Any) -> dict[str, Any]:
     """The grid polygons of the user's intake scope as a GeoJSON FeatureCollection (the map has no base tiles)."""
     grants = grants_for(user, g.CREATE)

@@ -64,6 +64,7 @@ def _console(request: HttpRequest, form: CallForm, *, created: Ticket | None = N
         "can_answer": can_answer,
         "answer_form": answer_form or (AnswerForm(initial={"version": created.version}) if can_answer and created
                                        else None),
+        "map_centre": selectors.map_centre(),
         "history": selectors.caller_history(request.user, str(phone)),
         "history_phone": selectors.normalise_phone(str(phone)),
         "suggestions": selectors.suggestions_for(request.user, f"{data.get('title', '')}\n"

@@ -64,7 +64,10 @@
     var map = L.map(element, { attributionControl: false, keyboard: true });
     var marker = null;
     var lookup = 0;
-    map.setView([30.6, 114.3], 11);
+    var centre = (text.centre || "").split(",").map(Number);
+    if (centre.length === 2 && !isNaN(centre[0]) && !isNaN(centre[1])) { map.setView(centre, 12); } else {
+      map.setView([0, 0], 2);
+    }
 
     function show(message) { if (status) { status.textContent = message; } }
 
