@@ -16,6 +16,7 @@ from typing import Any
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cityloop.core import clock
@@ -73,6 +74,10 @@ ISSUE_ANSWER_DAYS = 15
 class Forbidden(ApplicationError):
     status = 403
     code = "permission_denied"
+
+
+def _local(moment: dt.datetime) -> str:
+    return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}"
 
 
 def _require_runs(actor: Any, consultation: Consultation) -> None:
@@ -191,11 +196,11 @@ def opinion_submit(*, actor: Any, consultation_id: int, body: str, section_id: i
         if consultation is None or consultation.phase == Phase.DRAFT:
             raise NotFound(_("Not found."))
         if consultation.phase != Phase.OPEN or not consultation.opens_at <= now <= consultation.closes_at:
-            raise Conflict(_("Comments on this draft closed on %(date)s.")
-                           % {"date": f"{consultation.closes_at:%Y-%m-%d %H:%M}"}
-                           if now > consultation.closes_at or consultation.phase != Phase.OPEN
-                           else _("Comments on this draft open on %(date)s.")
-                           % {"date": f"{consultation.opens_at:%Y-%m-%d %H:%M}"}, code="phase_closed")
+            if now < consultation.opens_at and consultation.phase == Phase.OPEN:
+                message = _("Comments on this draft open on %(date)s.") % {"date": _local(consultation.opens_at)}
+            else:
+                message = _("Comments on this draft closed on %(date)s.") % {"date": _local(consultation.closes_at)}
+            raise Conflict(message, code="phase_closed")
         recent = Opinion.objects.filter(author=actor, created_at__gt=now - timedelta(hours=1)).count()
         if recent >= OPINIONS_PER_HOUR:
             raise Conflict(_("You have sent %(n)d comments in the last hour; wait a while before sending more.")
@@ -556,7 +561,7 @@ def reception_schedule(*, actor: Any, station_id: int, topic: str, starts_at: dt
     now = clock.now()
     if starts_at - now < SCHEDULE_NOTICE:
         raise InvalidInput(_("A reception is announced at least 3 days ahead; the earliest start now is "
-                             "%(date)s.") % {"date": f"{now + SCHEDULE_NOTICE:%Y-%m-%d %H:%M}"},
+                             "%(date)s.") % {"date": _local(now + SCHEDULE_NOTICE)},
                            code="too_soon", details={"field": "starts_at"})
     if ends_at <= starts_at:
         raise InvalidInput(_("The reception must end after it starts."), code="invalid_dates",

@@ -4,6 +4,7 @@ import datetime as dt
 from email.message import EmailMessage
 
 import pytest
+from django.utils import timezone
 
 from cityloop.conftest import World
 from cityloop.core import clock
@@ -57,7 +58,8 @@ def test_bad_comments_are_refused_and_change_nothing(world: World, case: str, co
 
 def test_comment_after_close_names_the_date(world: World) -> None:
     item = consultation(world, days_left=-1)
-    with pytest.raises(Conflict, match="closed on"):
+    closes = timezone.localtime(item.closes_at)
+    with pytest.raises(Conflict, match=f"closed on {closes:%Y-%m-%d %H:%M}"):
         services.opinion_submit(actor=resident(), consultation_id=item.pk, body="反对第三条。")
 
 

@@ -83,7 +83,7 @@ def test_report_page_and_docx_list_every_opinion(world: World) -> None:
     from docx import Document
 
     table = Document(BytesIO(download.content)).tables[0]
-    assert [row.cells[5].text for row in table.rows[1:]] == ["Adopted", "Not adopted"]
+    assert [row.cells[5].text for row in table.rows[1:]] == ["采纳", "未采纳"]  # the default language
     assert "广告" in table.rows[2].cells[4].text
 
 
