@@ -24,13 +24,15 @@ column (NYC "Unique Key", LA "SRNumber", tipdm 留言编号); `--source` separat
 Fast path. `ticket_create` costs a few queries per ticket (category check, area lookup, insert, number
 update, event insert), about 100 tickets/s on SQLite; 100,000 historical rows would take tens of minutes.
 So the writer validates every row first (nothing is written when the file itself is bad), then writes in
-chunks of CHUNK rows, each in one transaction: one bulk insert of tickets, one executemany for the numbers
-(made from the new ids exactly as `ticket_create` makes them), one bulk insert of the "receive" events and
-one of the `ImportedRow`s. It mirrors `ticket_create` field by field (channel "import", no actor, area,
-area_path and place method/confidence from `resolve_place` (the address book, place names in the text, the
-map point) or the city root, created_at = updated_at = the original receipt time, the
-idempotency key "import:<source>:<external id>"); `write_rows(..., fast=False)` runs the same rows through
-`ticket_create` under `clock.frozen_at(created_at)`, and a test compares the two paths field by field.
+chunks of CHUNK rows, each in one transaction, with one executemany each for the tickets (their numbers made
+from the ids exactly as `ticket_create` makes them; the ids are drawn first, from PostgreSQL's sequence or
+above SQLite's highest, so that the numbers go in with the rows instead of a second write), the "receive"
+events and the `ImportedRow`s; Django's bulk_create is avoided too (see `_Insert`). It mirrors
+`ticket_create` field by field: channel "import", no actor; area, area_path and place method/confidence from
+`resolve_place` (the address book, place names in the text, the map point) or the city root; created_at =
+updated_at = the original receipt time; the idempotency key "import:<source>:<external id>"; one "receive"
+event. `write_rows(..., fast=False)` runs the same rows through `ticket_create` under
+`clock.frozen_at(created_at)`, and a test compares the two paths field by field.
 """
 
 import datetime as dt
@@ -448,9 +450,9 @@ class _Insert:
              models.ForeignKey)
 
     def __init__(self, model: type[models.Model], given: Iterable[str], moments: dict[dt.datetime, Any]):
-        self.fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-        template = model()
         given = set(given)
+        self.fields = [f for f in model._meta.concrete_fields if not f.primary_key or f.attname in given]
+        template = model()
         unknown = given - {f.attname for f in self.fields}
         if unknown:
             raise ValueError(f"{model.__name__} has no columns {sorted(unknown)}")
@@ -492,23 +494,53 @@ def _adapt_moment(moments: dict[dt.datetime, Any], value: dt.datetime | None) ->
     return adapted
 
 
+def _reserve_ids(count: int) -> list[int] | None:
+    """Ids for `count` new tickets, drawn before the insert so that the numbers go in with the rows.
+
+    PostgreSQL: from the id sequence. SQLite: above the highest id ever given (AUTOINCREMENT's sqlite_sequence),
+    safe because the transaction began IMMEDIATE and holds the write lock (should another writer slip in under
+    a different setting, the primary key refuses the chunk and it is retried). Other databases: None, and the
+    ids are read back after the insert.
+    """
+    table = Ticket._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                           [table, count])
+            return [int(r[0]) for r in cursor.fetchall()]
+        if connection.vendor == "sqlite":
+            qn = connection.ops.quote_name
+            cursor.execute(f"SELECT max({qn('id')}) FROM {qn(table)}")  # noqa: S608 - names from the model
+            highest = cursor.fetchone()[0] or 0
+            cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+            sequence = cursor.fetchone()
+            first = max(highest, sequence[0] if sequence else 0) + 1
+            return list(range(first, first + count))
+    return None
+
+
 def _write_chunk_fast(source: str, rows: list[Row], root: tuple[int, str], now: dt.datetime) -> None:
     tickets = [{**row.data.__dict__, **_place(row, root), "created_at": row.created_at,
                 "updated_at": row.created_at, "idempotency_key": _idempotency_key(source, row.external_id)}
                for row in rows]
     moments: dict[dt.datetime, Any] = {}
-    _Insert(Ticket, tickets[0], moments).run(tickets)
-    # the new ids, by the idempotency keys just written (unique, indexed)
-    ids = dict(Ticket.objects.filter(idempotency_key__in=[t["idempotency_key"] for t in tickets])
-               .values_list("idempotency_key", "pk"))
-    qn = connection.ops.quote_name
-    numbers = []
-    for ticket in tickets:
-        ticket["id"] = ids[ticket["idempotency_key"]]
-        numbers.append((f"{timezone.localtime(ticket['created_at']):%Y%m%d}{ticket['id']:06d}", ticket["id"]))
-    with connection.cursor() as cursor:
-        cursor.executemany(f"UPDATE {qn(Ticket._meta.db_table)} SET {qn('number')} = %s "  # noqa: S608
-                           f"WHERE {qn('id')} = %s", numbers)
+    ids = _reserve_ids(len(tickets))
+    if ids is not None:
+        for ticket, pk in zip(tickets, ids, strict=True):
+            ticket["id"] = pk
+            ticket["number"] = f"{timezone.localtime(ticket['created_at']):%Y%m%d}{pk:06d}"
+        _Insert(Ticket, tickets[0], moments).run(tickets)
+    else:
+        _Insert(Ticket, tickets[0], moments).run(tickets)
+        found = dict(Ticket.objects.filter(idempotency_key__in=[t["idempotency_key"] for t in tickets])
+                     .values_list("idempotency_key", "pk"))
+        for ticket in tickets:
+            ticket["id"] = found[ticket["idempotency_key"]]
+            ticket["number"] = f"{timezone.localtime(ticket['created_at']):%Y%m%d}{ticket['id']:06d}"
+        qn = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            cursor.executemany(f"UPDATE {qn(Ticket._meta.db_table)} SET {qn('number')} = %s "  # noqa: S608
+                               f"WHERE {qn('id')} = %s", [(t["number"], t["id"]) for t in tickets])
     events = [{"ticket_id": t["id"], "action": "receive", "from_status": "", "to_status": Status.RECEIVED.value,
                "actor_id": None, "actor_unit_id": None, "at": t["created_at"], "note": ""} for t in tickets]
     _Insert(TicketEvent, events[0], moments).run(events)
