@@ -127,3 +127,40 @@ def test_email_import_command(world: World, tmp_path: Any) -> None:
     call_command("participation_import_email", "--consultation", str(item.pk), str(tmp_path))
     call_command("participation_import_email", "--consultation", str(item.pk), str(tmp_path / "a.eml"))
     assert list(Opinion.objects.values_list("channel", "body")) == [("email", "支持。")]
+
+
+def test_pages_query_counts_do_not_grow_with_opinions(world: World, django_assert_max_num_queries: Any) -> None:
+    item = consultation(world)
+    sections = list(item.versions.get().sections.all())
+    for n in range(30):
+        services.opinion_submit(actor=resident(n), consultation_id=item.pk, body=f"意见{n}：建议修改。",
+                                section_id=sections[n % 3].pk)
+    client = client_for(resident(99))
+    with django_assert_max_num_queries(12):
+        assert client.get(f"/participation/consultations/{item.pk}/").status_code == 200
+    staff = client_for(world.users["handler"])
+    with django_assert_max_num_queries(14):
+        assert staff.get(f"/participation/consultations/{item.pk}/analysis/").status_code == 200
+    with django_assert_max_num_queries(10):
+        assert staff.get(f"/participation/consultations/{item.pk}/report/").status_code == 200
+
+
+def test_reception_pages_and_followup_access(world: World) -> None:
+    point = station(world)
+    people = deputies(point)
+    start = clock.now() + 4 * DAY
+    reception = services.reception_schedule(actor=world.users["dispatcher"], station_id=point.pk, topic="养犬",
+                                            starts_at=start, ends_at=start + dt.timedelta(hours=2),
+                                            deputy_ids=[people[0].pk], slots=[(start, 2)])
+    listing = Client().get("/participation/receptions/").content.decode()
+    assert "滨江街道代表联络站" in listing
+    assert "张代表" in listing
+    assert client_for(world.users["dispatcher"]).get(f"/participation/receptions/{reception.pk}/record/"
+                                                     ).status_code == 200
+    assert client_for(world.users["handler"]).get(f"/participation/receptions/{reception.pk}/record/"
+                                                  ).status_code == 403
+    people[1].user = world.users["other_citizen"]
+    people[1].save()
+    assert client_for(world.users["other_citizen"]).get(f"/participation/deputies/{people[1].pk}/").status_code == 200
+    assert client_for(world.users["other_citizen"]).get(f"/participation/deputies/{people[0].pk}/").status_code == 403
+    assert client_for(world.users["dispatcher"]).get(f"/participation/deputies/{people[0].pk}/").status_code == 200
