@@ -20,6 +20,7 @@ from cityloop.security.services import api_token_create
 from cityloop.tickets.calendar import reset_working_calendar
 from cityloop.tickets.defaults import calendar_seed, time_limits_seed
 from cityloop.tickets.models import Category
+from cityloop.tickets.sla import reset_time_limits
 
 
 def square(lon: float, lat: float, size: float = 0.01) -> dict[str, Any]:
@@ -55,6 +56,7 @@ def world(db: Any) -> World:
     reset_grid_index()
     reset_place_index()
     reset_knowledge_index()
+    reset_time_limits()
     calendar_seed()
     city = Area.objects.create(kind=AreaKind.CITY, code="C", name="临江市", latitude=30.6, longitude=114.3)
     district = Area.objects.create(kind=AreaKind.DISTRICT, code="C-D1", name="江北区", parent=city)
@@ -132,8 +134,8 @@ class BrowserPage:
         self.go("/accounts/login/")
         self.page.get_by_label("用户名").fill(username)
         self.page.get_by_label("密码").fill(password)
-        self.page.keyboard.press("Enter")
-        self.page.wait_for_load_state()
+        with self.page.expect_navigation():
+            self.page.keyboard.press("Enter")
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from cityloop.core.errors import ApplicationError, InvalidInput, NotFound
 from cityloop.handling import selectors, services
 from cityloop.handling.forms import UPLOAD_FORM_KEY, AttachmentForm, TodoFilterForm
 from cityloop.tickets.services import PermissionDenied as RefusedAction
+from cityloop.tickets.views import ticket_page
 
 
 @login_required
@@ -52,8 +53,6 @@ def attachment_upload(request: HttpRequest, ticket_id: int) -> HttpResponse:
             messages.success(request, _("The file was attached."))
             return redirect("tickets:detail", ticket_id=ticket_id)
     # The ticket page again, with the refused form in the attachments section (see templatetags/handling.py).
-    from cityloop.tickets.views import _page as ticket_page
-
     request.__dict__[UPLOAD_FORM_KEY] = form
     return ticket_page(request, ticket_id, status=422)
 

@@ -3,8 +3,12 @@
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db.models import Count, Max
+from django.utils import timezone
+
 from cityloop.core import clock
 from cityloop.core.conf import platform_setting
+from cityloop.core.refreshing import Refreshing
 from cityloop.tickets.calendar import working_calendar
 from cityloop.tickets.choices import LimitUnit, SlaState, Stage, Status
 from cityloop.tickets.models import Ticket, TimeLimitPolicy
@@ -28,11 +32,25 @@ def _specificity(policy: TimeLimitPolicy) -> tuple[int, int, int, int]:
     return (bool(policy.urgency), policy.is_complex, level, bool(policy.ticket_type))
 
 
-def time_limit(ticket: Ticket, stage: str, policies: list[TimeLimitPolicy] | None = None) -> Limit:
-    """The most specific policy row matching the ticket for one stage (urgency > complex > category > type)."""
-    today = clock.now().date()
+def _policy_signature() -> tuple[object, ...]:
+    stats = TimeLimitPolicy.objects.aggregate(n=Count("pk"), changed=Max("updated_at"))
+    return stats["n"], stats["changed"]
+
+
+_policies = Refreshing(lambda: list(TimeLimitPolicy.objects.select_related("category")), _policy_signature)
+
+
+def reset_time_limits() -> None:
+    _policies.reset()
+
+
+def time_limit(ticket: Ticket, stage: str, policies: list[TimeLimitPolicy] | None = None,
+               on: dt.date | None = None) -> Limit:
+    """The most specific policy row matching the ticket for one stage (urgency > complex > category > type),
+    among those valid on the day the clock starts (`on`, by default today)."""
+    today = on or clock.now().date()
     if policies is None:
-        policies = list(TimeLimitPolicy.objects.filter(stage=stage).select_related("category"))
+        policies = _policies.get()
     category_path = ticket.category.path if ticket.category else None
     matching = [
         p for p in policies
@@ -63,30 +81,35 @@ def _due_and_warning(start: dt.datetime, limit: Limit) -> tuple[dt.datetime, dt.
 
 def start_clocks(ticket: Ticket, now: dt.datetime) -> None:
     """On dispatch: the unit's sign-for, contact and completion clocks all start now."""
-    policies = list(TimeLimitPolicy.objects.select_related("category"))
-    ticket.sign_due, ticket.warn_at = _due_and_warning(now, time_limit(ticket, Stage.SIGN, policies))
-    ticket.contact_due, _ = _due_and_warning(now, time_limit(ticket, Stage.CONTACT, policies))
-    ticket.complete_due, _ = _due_and_warning(now, time_limit(ticket, Stage.COMPLETE, policies))
+    day = timezone.localdate(now)
+    ticket.sign_due, ticket.warn_at = _due_and_warning(now, time_limit(ticket, Stage.SIGN, on=day))
+    ticket.contact_due, _ = _due_and_warning(now, time_limit(ticket, Stage.CONTACT, on=day))
+    ticket.complete_due, _ = _due_and_warning(now, time_limit(ticket, Stage.COMPLETE, on=day))
     ticket.due_at = ticket.sign_due
     ticket.overdue_flagged_at = None
 
 
 def follow_stage(ticket: Ticket) -> None:
     """Point `due_at`/`warn_at` at the deadline of the stage the ticket has reached."""
+    stage: str | None = None
     if ticket.status in {Status.SIGNED, Status.IN_PROGRESS, Status.EXTENSION_PENDING}:
-        due = ticket.contact_due if ticket.contacted_at is None else ticket.complete_due
+        stage = Stage.CONTACT if ticket.contacted_at is None else Stage.COMPLETE
     elif ticket.status == Status.DISPATCHED:
-        due = ticket.sign_due
-    else:
-        due = None  # the clock is stopped (suspended) or the unit's work is over
+        stage = Stage.SIGN
+    # No stage: the clock is stopped (suspended) or the unit's work is over.
+    deadlines: dict[str, dt.datetime | None] = {Stage.SIGN: ticket.sign_due, Stage.CONTACT: ticket.contact_due,
+                                                Stage.COMPLETE: ticket.complete_due}
+    due = deadlines[stage] if stage else None
     if due != ticket.due_at:
         ticket.overdue_flagged_at = None
     ticket.due_at = due
-    if due is None or ticket.dispatched_at is None:
+    if due is None or stage is None or ticket.dispatched_at is None:
         ticket.warn_at = None
     else:
-        ticket.warn_at = working_calendar().point_at_share(
-            ticket.dispatched_at, due, _warning_share(), LimitUnit.WORKING_HOURS)
+        # The warning comes at 75 % of the limit in the limit's own kind of time (clock hours for an
+        # emergency, office time otherwise).
+        limit = time_limit(ticket, stage, on=timezone.localdate(ticket.dispatched_at))
+        ticket.warn_at = working_calendar().point_at_share(ticket.dispatched_at, due, _warning_share(), limit.unit)
 
 
 def shift_for_suspension(ticket: Ticket, resumed_at: dt.datetime) -> None:

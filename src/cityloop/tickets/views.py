@@ -25,8 +25,9 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     return render(request, "tickets/list.html", {"page": page, "status": status, "statuses": Status.choices})
 
 
-def _page(request: HttpRequest, ticket_id: int, forms: dict[str, ActionForm] | None = None,
-          status: int = 200) -> HttpResponse:
+def ticket_page(request: HttpRequest, ticket_id: int, forms: dict[str, ActionForm] | None = None,
+                status: int = 200) -> HttpResponse:
+    """The ticket page; other apps' views render it again with a refused form (status 422)."""
     try:
         ticket = selectors.ticket_get(request.user, ticket_id)
     except NotFound as exc:
@@ -46,7 +47,7 @@ def _page(request: HttpRequest, ticket_id: int, forms: dict[str, ActionForm] | N
 
 @login_required
 def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
-    return _page(request, ticket_id)
+    return ticket_page(request, ticket_id)
 
 
 @login_required
@@ -70,4 +71,4 @@ def ticket_act(request: HttpRequest, ticket_id: int, action: str) -> HttpRespons
 
             messages.success(request, _("Done: %(action)s.") % {"action": TRANSITIONS[action].label})
             return redirect("tickets:detail", ticket_id=ticket_id)
-    return _page(request, ticket_id, forms={action: form}, status=422)
+    return ticket_page(request, ticket_id, forms={action: form}, status=422)

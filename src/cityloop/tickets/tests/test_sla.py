@@ -11,7 +11,7 @@ from cityloop.core.clock import frozen_at
 from cityloop.tickets.choices import SlaState, Stage
 from cityloop.tickets.models import TicketEvent, TimeLimitPolicy
 from cityloop.tickets.services import TransitionInput, ticket_flag_overdue, ticket_transition
-from cityloop.tickets.sla import sla_state, time_limit
+from cityloop.tickets.sla import reset_time_limits, sla_state, time_limit
 from cityloop.tickets.tests.flows import new_ticket
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -45,6 +45,7 @@ def test_policies_pick_the_most_specific_row(world: World) -> None:
     ticket.is_complex = True
     assert time_limit(ticket, Stage.COMPLETE).amount == 15
     TimeLimitPolicy.objects.create(stage=Stage.COMPLETE, category=world.category, amount=24, limit_unit="hours")
+    reset_time_limits()  # the per-process copy would notice within its refresh interval
     assert time_limit(ticket, Stage.COMPLETE).amount == 15  # complex still outranks category
     ticket.is_complex = False
     assert (time_limit(ticket, Stage.COMPLETE).amount, time_limit(ticket, Stage.COMPLETE).unit) == (24, "hours")
@@ -107,3 +108,12 @@ def test_overdue_job_flags_once_and_escalates(world: World, django_capture_on_co
     assert overdue_mail
     # the unit, and every supervisor whose area covers the place: the city centre and the street
     assert set(overdue_mail[0].to) == {"handler@example.org", "supervisor@example.org", "street_supervisor@example.org"}
+
+
+def test_warning_of_a_clock_hour_limit_is_in_clock_hours(world: World) -> None:
+    with frozen_at(at(2026, 11, 2, 16, 0)):  # Monday, late afternoon
+        ticket = new_ticket(world, urgency="emergency")
+        dispatch(world, ticket.pk)
+        ticket = ticket_transition(ticket_id=ticket.pk, action="sign", actor=world.users["handler"])
+    assert ticket.contact_due == at(2026, 11, 2, 18, 0)  # two clock hours: emergencies do not wait for office hours
+    assert ticket.warn_at == at(2026, 11, 2, 17, 30)  # 75 % of those two hours, not of the office time in them

@@ -2,7 +2,8 @@
 (function () {
   "use strict";
   function drawTicketMap(element) {
-    var map = L.map(element, { attributionControl: false, zoomControl: true });
+    // Leaflet needs a view before layers are added; the real one is fitted to them below.
+    var map = L.map(element, { attributionControl: false, zoomControl: true }).setView([0, 0], 2);
     var layers = [];
     var areaNode = document.getElementById("map-area");
     var area = areaNode ? JSON.parse(areaNode.textContent) : null;
