@@ -16,5 +16,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("portal/", include("cityloop.portal.urls")),
     path("participation/", include("cityloop.participation.urls")),
     path("open311/v2/", include("cityloop.open311.urls")),
+    path("deliberation/", include("cityloop.deliberation.urls")),
+    path("network/", include("cityloop.network.urls")),
     path("", include("cityloop.web.urls")),
 ]

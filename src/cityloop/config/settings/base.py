@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "cityloop.analytics",
     "cityloop.participation",
     "cityloop.open311",
+    "cityloop.deliberation",
+    "cityloop.network",
     "cityloop.web",
     "cityloop.portal",
     "cityloop.demo",
