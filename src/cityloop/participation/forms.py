@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from cityloop.organisation.choices import UnitKind
 from cityloop.organisation.models import Unit
 from cityloop.participation.choices import Decision, IssueOutcome, OpinionChannel, QuestionKind, Stance
-from cityloop.participation.models import ContactPoint, Deputy, Section, Survey
+from cityloop.participation.models import ContactPoint, Deputy, LiaisonStation, Section, Survey
 
 TEXTAREA = forms.Textarea(attrs={"rows": 4})
 
@@ -137,3 +137,40 @@ class IssueForm(forms.Form):
 
 class AnswerForm(forms.Form):
     answer = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+LOCAL_DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class ConsultationForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    summary = forms.CharField(label=_("Summary"), required=False, widget=TEXTAREA)
+    office = forms.ModelChoiceField(label=_("Responsible office"), queryset=Unit.objects.none())
+    opens_at = forms.DateTimeField(label=_("Comments open"), widget=LOCAL_DATETIME)
+    closes_at = forms.DateTimeField(label=_("Comments close"), widget=LOCAL_DATETIME)
+    text = forms.CharField(label=_("Text of the draft"), widget=forms.Textarea(attrs={"rows": 12}),
+                           help_text=_("One section per article (a line starting 第…条), or one per paragraph."))
+
+    def __init__(self, *args: Any, offices: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["office"].queryset = offices  # type: ignore[attr-defined]
+
+
+class VersionForm(forms.Form):
+    note = forms.CharField(label=_("What changed"), max_length=300)
+    text = forms.CharField(label=_("Text of the new version"), widget=forms.Textarea(attrs={"rows": 12}))
+
+
+class ScheduleForm(forms.Form):
+    station = forms.ModelChoiceField(label=_("Liaison station"), queryset=LiaisonStation.objects.none())
+    topic = forms.CharField(label=_("Topic"), max_length=200)
+    starts_at = forms.DateTimeField(label=_("Starts"), widget=LOCAL_DATETIME)
+    ends_at = forms.DateTimeField(label=_("Ends"), widget=LOCAL_DATETIME)
+    deputies = forms.ModelMultipleChoiceField(label=_("Deputies who receive"), widget=forms.CheckboxSelectMultiple,
+                                              queryset=Deputy.objects.filter(active=True))
+    slot_minutes = forms.IntegerField(label=_("Minutes per time slot"), min_value=10, max_value=240, initial=30)
+    capacity = forms.IntegerField(label=_("Places per time slot"), min_value=1, max_value=500, initial=5)
+
+    def __init__(self, *args: Any, stations: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["station"].queryset = stations  # type: ignore[attr-defined]

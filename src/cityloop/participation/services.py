@@ -4,6 +4,7 @@ Tickets are written only through `cityloop.tickets.services` (`ticket_create`, `
 """
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -104,6 +105,27 @@ class SectionInput:
     number: str
     text: str
     heading: str = ""
+
+
+_ARTICLE = re.compile(r"^\s*(第[一二三四五六七八九十百千零〇两\d]+[条章节])[\s　]*(.*)$")
+
+
+def sections_from_text(text: str) -> list[SectionInput]:
+    """Split a pasted draft into sections: one per article (a line starting 第…条/章/节), or, for a text
+    without that structure, one per paragraph (blank-line separated), numbered 1, 2, 3 (as Decidim's
+    participatory texts do)."""
+    lines = text.replace("\r\n", "\n").split("\n")
+    sections: list[SectionInput] = []
+    for line in lines:
+        match = _ARTICLE.match(line)
+        if match:
+            sections.append(SectionInput(match.group(1), match.group(2).strip()))
+        elif sections and line.strip():
+            sections[-1].text = f"{sections[-1].text}\n{line.strip()}".strip()
+    if sections:
+        return [s for s in sections if s.text]
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
+    return [SectionInput(str(n), p) for n, p in enumerate(paragraphs, start=1)]
 
 
 def consultation_create(*, actor: Any, title: str, office_id: int, opens_at: dt.datetime, closes_at: dt.datetime,

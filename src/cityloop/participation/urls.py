@@ -5,7 +5,9 @@ from cityloop.participation import views
 app_name = "participation"
 urlpatterns = [
     path("", views.consultation_list, name="consultations"),
+    path("consultations/new/", views.consultation_new, name="consultation_new"),
     path("consultations/<int:consultation_id>/", views.consultation_detail, name="consultation"),
+    path("consultations/<int:consultation_id>/analysis/version/", views.version, name="version"),
     path("consultations/<int:consultation_id>/opinions/<int:opinion_id>/support/", views.opinion_support,
          name="support"),
     path("consultations/<int:consultation_id>/opinions/<int:opinion_id>/report/", views.opinion_flag, name="flag"),

@@ -1,6 +1,7 @@
 """Participation pages: thin views that parse, call one service or selector, and render."""
 
 import csv
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -13,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cityloop.core.errors import ApplicationError, NotFound
+from cityloop.organisation.models import Unit
 from cityloop.participation import selectors, services
 from cityloop.participation.access import is_verified_resident, runs_unit
 from cityloop.participation.choices import BookingChannel, Phase
@@ -20,17 +22,20 @@ from cityloop.participation.docx import report_docx
 from cityloop.participation.forms import (
     AnswerForm,
     BookingForm,
+    ConsultationForm,
     DecisionForm,
     EntryForm,
     IssueForm,
     OpinionForm,
     PublishForm,
     RecordForm,
+    ScheduleForm,
     StanceForm,
     SurveyForm,
     TicketOpinionForm,
+    VersionForm,
 )
-from cityloop.participation.models import Consultation, Section
+from cityloop.participation.models import Consultation, LiaisonStation, Section
 from cityloop.tickets.models import Ticket
 
 
@@ -121,6 +126,30 @@ def opinion_flag(request: HttpRequest, consultation_id: int, opinion_id: int) ->
     return redirect("participation:consultation", consultation_id)
 
 
+@login_required
+def consultation_new(request: HttpRequest) -> HttpResponse:
+    offices = Unit.objects.filter(pk__in=[u.pk for u in Unit.objects.filter(active=True) if runs_unit(request.user, u)])
+    if not offices.exists():
+        raise PermissionDenied
+    form = ConsultationForm(request.POST or None, offices=offices)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                consultation = services.consultation_create(
+                    actor=request.user, title=data["title"], office_id=data["office"].pk, opens_at=data["opens_at"],
+                    closes_at=data["closes_at"], summary=data["summary"],
+                    sections=services.sections_from_text(data["text"]))
+            except ApplicationError as exc:
+                _refusal(form, exc)
+            else:
+                messages.success(request, _("The draft is saved; open it for comment when it is ready."))
+                return redirect("participation:analysis", consultation.pk)
+        status = 422
+    return render(request, "participation/consultation_new.html", {"form": form}, status=status)
+
+
 # --- analysis (staff) ----------------------------------------------------------------------------------------
 
 
@@ -131,7 +160,8 @@ def analysis(request: HttpRequest, consultation_id: int) -> HttpResponse:
     sections = Section.objects.filter(version__consultation=consultation).order_by("-version__number", "position")
     context = {"consultation": consultation, "analysis": data, "entry_form": EntryForm(sections=sections),
                "ticket_form": TicketOpinionForm(), "publish_form": PublishForm(),
-               "decision_form": DecisionForm(), "stance_form": StanceForm(), "Phase": Phase}
+               "decision_form": DecisionForm(), "stance_form": StanceForm(), "version_form": VersionForm(),
+               "versions": consultation.versions.order_by("-number")}
     return render(request, "participation/analysis.html", context)
 
 
@@ -152,6 +182,19 @@ def _staff_action(request: HttpRequest, consultation_id: int, call: Any, done: s
 def advance(request: HttpRequest, consultation_id: int) -> HttpResponse:
     return _staff_action(request, consultation_id, lambda: services.consultation_advance(
         actor=request.user, consultation_id=consultation_id), _("The consultation moved to its next phase."))
+
+
+@login_required
+@require_POST
+def version(request: HttpRequest, consultation_id: int) -> HttpResponse:
+    form = VersionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say what changed and give the text."))
+        return redirect("participation:analysis", consultation_id)
+    data = form.cleaned_data
+    return _staff_action(request, consultation_id, lambda: services.consultation_add_version(
+        actor=request.user, consultation_id=consultation_id, note=data["note"],
+        sections=services.sections_from_text(data["text"])), _("The new version is published."))
 
 
 @login_required
@@ -318,8 +361,34 @@ def survey_csv(request: HttpRequest, survey_id: int) -> HttpResponse:
 
 
 def reception_list(request: HttpRequest) -> HttpResponse:
+    stations = LiaisonStation.objects.filter(pk__in=[
+        s.pk for s in LiaisonStation.objects.select_related("unit") if runs_unit(request.user, s.unit)])
+    form = ScheduleForm(request.POST or None, stations=stations) if stations.exists() else None
+    status = 200
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied
+        if form.is_valid():
+            data = form.cleaned_data
+            step = dt.timedelta(minutes=data["slot_minutes"])
+            slots, at = [], data["starts_at"]
+            while at < data["ends_at"]:
+                slots.append((at, data["capacity"]))
+                at += step
+            try:
+                reception = services.reception_schedule(
+                    actor=request.user, station_id=data["station"].pk, topic=data["topic"],
+                    starts_at=data["starts_at"], ends_at=data["ends_at"],
+                    deputy_ids=[d.pk for d in data["deputies"]], slots=slots)
+            except ApplicationError as exc:
+                _refusal(form, exc)
+            else:
+                messages.success(request, _("The reception is published."))
+                return redirect("participation:reception", reception.pk)
+        status = 422
     return render(request, "participation/reception_list.html", {
-        "receptions": selectors.reception_list_upcoming(), "figures": selectors.deputy_figures()})
+        "receptions": selectors.reception_list_upcoming(), "figures": selectors.deputy_figures(), "form": form},
+        status=status)
 
 
 def reception_detail(request: HttpRequest, reception_id: int) -> HttpResponse:

@@ -6,12 +6,13 @@ from typing import Any
 
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 
 from cityloop.conftest import World
 from cityloop.core import clock
 from cityloop.participation import services
 from cityloop.participation.choices import Decision, Phase
-from cityloop.participation.models import Booking, Opinion, SurveyResponse
+from cityloop.participation.models import Booking, Consultation, Opinion, Reception, SurveyResponse
 from cityloop.participation.tests.helpers import DAY, consultation, deputies, resident, station, survey
 
 
@@ -164,3 +165,36 @@ def test_reception_pages_and_followup_access(world: World) -> None:
     assert client_for(world.users["other_citizen"]).get(f"/participation/deputies/{people[1].pk}/").status_code == 200
     assert client_for(world.users["other_citizen"]).get(f"/participation/deputies/{people[0].pk}/").status_code == 403
     assert client_for(world.users["dispatcher"]).get(f"/participation/deputies/{people[0].pk}/").status_code == 200
+
+
+def test_staff_create_a_draft_and_a_new_version(world: World) -> None:
+    staff = client_for(world.users["handler"])
+    now = timezone.localtime(clock.now())
+    page = staff.post("/participation/consultations/new/", {
+        "title": "垃圾分类管理办法（草案）", "office": world.department.pk,
+        "opens_at": f"{now:%Y-%m-%dT%H:%M}", "closes_at": f"{now + 30 * DAY:%Y-%m-%dT%H:%M}",
+        "text": "第一条 为了推进垃圾分类，制定本办法。\n第二条 本办法适用于本市行政区域。\n"})
+    assert page.status_code == 302
+    item = Consultation.objects.get()
+    assert [str(s) for s in item.versions.get().sections.all()] == ["第一条", "第二条"]
+    staff.post(f"/participation/consultations/{item.pk}/analysis/version/",
+               {"note": "增加第三条", "text": "第一条 甲。\n第二条 乙。\n第三条 丙。"})
+    assert list(item.versions.values_list("number", flat=True)) == [2, 1]
+    assert client_for(world.users["citizen"]).get("/participation/consultations/new/").status_code == 403
+
+
+def test_schedule_page_refuses_short_notice(world: World) -> None:
+    point = station(world)
+    people = deputies(point)
+    start = timezone.localtime(clock.now() + DAY)
+    data = {"station": point.pk, "topic": "养犬", "starts_at": f"{start:%Y-%m-%dT%H:%M}",
+            "ends_at": f"{start + dt.timedelta(hours=2):%Y-%m-%dT%H:%M}", "deputies": [people[0].pk],
+            "slot_minutes": 30, "capacity": 3}
+    staff = client_for(world.users["dispatcher"])
+    page = staff.post("/participation/receptions/", data)
+    assert page.status_code == 422
+    assert "at least 3 days ahead" in page.content.decode()
+    later = timezone.localtime(clock.now() + 5 * DAY)
+    data.update(starts_at=f"{later:%Y-%m-%dT%H:%M}", ends_at=f"{later + dt.timedelta(hours=2):%Y-%m-%dT%H:%M}")
+    assert staff.post("/participation/receptions/", data).status_code == 302
+    assert Reception.objects.get().slots.count() == 4
