@@ -424,6 +424,7 @@ class _Generator:
             category_id=plan.category.pk,
             title=title[:200], description=description, citizen_name=name, citizen_phone=phone,
             address=address, longitude=round(float(point[0]), 6), latitude=round(float(point[1]), 6),
+            cell=Ticket.cell_of(float(point[1]), float(point[0])), place_method="point", place_confidence=0.8,
             area_id=grid.area.pk, area_path=grid.area.path, status=Status.RECEIVED, version=1,
             created_at=created, updated_at=created)
         actor, actor_unit = self._receiver(ticket, grid, own)

@@ -76,12 +76,13 @@ def test_every_grid_has_a_polygon_around_its_centroid(demo: Result) -> None:
 
 def test_tickets_lie_in_their_grid(demo: Result) -> None:
     index = grid_index()
-    for longitude, latitude, area_id, area_path, path in Ticket.objects.values_list(
-            "longitude", "latitude", "area_id", "area_path", "area__path"):
+    for longitude, latitude, area_id, area_path, path, cell in Ticket.objects.values_list(
+            "longitude", "latitude", "area_id", "area_path", "area__path", "cell"):
         located = index.locate(longitude, latitude)
         assert located is not None
         assert located.id == area_id
         assert area_path == path
+        assert cell == Ticket.cell_of(latitude, longitude)  # nearby-ticket lookups find demo tickets too
 
 
 def test_every_life_replays_through_the_transition_table(demo: Result) -> None:
