@@ -5,13 +5,14 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cityloop.core.models import TimeStampedModel
+from cityloop.core.trees import subtree_q
 from cityloop.organisation.choices import AREA_LEVELS, AreaKind, Role, UnitKind
 
 
 class TreeNode(TimeStampedModel):
     """A node of a materialised-path tree: `path` is the ancestors' ids and its own, each followed by '/'.
 
-    Subtree queries are then one indexed prefix match (`path__startswith`), on SQLite and PostgreSQL alike.
+    Subtree queries are then one indexed range (`cityloop.core.trees.subtree_q`), on SQLite and PostgreSQL alike.
     """
 
     path = models.CharField(_("path"), max_length=255, db_index=True, editable=False, default="")
@@ -27,7 +28,7 @@ class TreeNode(TimeStampedModel):
             manager = type(self)._default_manager
             manager.filter(pk=self.pk).update(path=new)
             if old:  # moved: carry the subtree along
-                for node in manager.filter(path__startswith=old).exclude(pk=self.pk).only("pk", "path"):
+                for node in manager.filter(subtree_q("path", old)).exclude(pk=self.pk).only("pk", "path"):
                     manager.filter(pk=node.pk).update(path=new + node.path[len(old):])
             self.path = new
 

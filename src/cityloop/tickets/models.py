@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cityloop.core.models import TimeStampedModel
+from cityloop.core.trees import subtree_q
 from cityloop.organisation.models import Area, TreeNode, Unit
 from cityloop.security.access import Grants
 from cityloop.tickets.choices import (
@@ -133,11 +134,11 @@ class Ticket(TimeStampedModel):
     def scope_filter(cls, grants: Grants) -> models.Q:
         q = models.Q(pk__in=[])
         for path in grants.area_paths:
-            q |= models.Q(area_path__startswith=path)
+            q |= subtree_q("area_path", path)
         for path in grants.unit_paths:
-            co_handled = cls.co_units.through.objects.filter(ticket_id=models.OuterRef("pk"),
-                                                             unit__path__startswith=path)
-            q |= models.Q(unit_path__startswith=path) | models.Q(models.Exists(co_handled))
+            co_handled = cls.co_units.through.objects.filter(subtree_q("unit__path", path),
+                                                             ticket_id=models.OuterRef("pk"))
+            q |= subtree_q("unit_path", path) | models.Q(models.Exists(co_handled))
         if grants.own and grants.user_id is not None:
             q |= models.Q(citizen_id=grants.user_id)
         return q
