@@ -4,8 +4,10 @@ from celery import shared_task
 from django.core.mail import send_mail
 from django.db.models import Q
 from django.utils import translation
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from cityloop.core.conf import platform_setting
 from cityloop.organisation.choices import Role
 from cityloop.organisation.models import Membership
 from cityloop.tickets.models import Ticket, TicketEvent
@@ -22,7 +24,9 @@ def ticket_notify_task(ticket_id: int, event_id: int) -> None:
     ticket = event.ticket
     with translation.override("zh-hans"):
         if event.action in CITIZEN_EVENTS:
-            recipients = [t.citizen_email for t in [ticket, *ticket.merged_tickets.all()] if t.citizen_email]
+            told = [ticket, *ticket.merged_tickets.all()]
+            recipients = sorted({t.citizen_email for t in told if t.citizen_email}
+                                | {email for t in told for email in _subscribers(t.pk)})
             if recipients:
                 send_mail(_("Your ticket %(number)s: %(action)s") % {"number": ticket.number,
                                                                     "action": action_label(event.action)},
@@ -30,6 +34,13 @@ def ticket_notify_task(ticket_id: int, event_id: int) -> None:
                           None, recipients)
         elif event.action == "flag_overdue":
             _escalate(ticket)
+
+
+def _subscribers(ticket_id: int) -> list[str]:
+    """Addresses that asked for updates, from the providers named in the settings (the citizen portal's
+    subscriptions): looked up by name so that this layer does not import the ones above it."""
+    return [email for path in platform_setting("TICKET_RECIPIENT_PROVIDERS")
+            for email in import_string(path)(ticket_id)]
 
 
 def _escalate(ticket: Ticket) -> None:

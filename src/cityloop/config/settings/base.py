@@ -159,6 +159,8 @@ CITYLOOP: dict[str, Any] = {
     # Requests per client to the REST API (per signed-in user, and per address for anonymous callers).
     "API_RATE_USER": env("CITYLOOP_API_RATE_USER", "6000/m"),
     "API_RATE_ANONYMOUS": env("CITYLOOP_API_RATE_ANONYMOUS", "120/m"),
+    # Functions (ticket id → e-mail addresses) naming who else follows a ticket's news.
+    "TICKET_RECIPIENT_PROVIDERS": ["cityloop.portal.selectors.subscription_emails"],
 }
 
 LOGGING = {
