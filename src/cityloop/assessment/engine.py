@@ -180,7 +180,12 @@ def rates(counts: dict[str, int], weights: Weights) -> dict[str, float | None]:
 def aggregate(measures: Measures, keys: np.ndarray) -> dict[int, dict[str, int]]:
     """Sum every measure per key (an id per ticket, MISSING for none); scopes with nothing to count are left out."""
     valid = keys != MISSING
-    uniq, inverse = np.unique(keys[valid], return_inverse=True)
+    ids = keys[valid]
+    if len(ids) and ids.min() >= 0 and ids.max() < 4 * len(keys) + 1_000_000:
+        # small non-negative ids (database keys): count straight by id, no sort
+        uniq, inverse = np.arange(ids.max() + 1), ids
+    else:
+        uniq, inverse = np.unique(ids, return_inverse=True)
     sums = {name: np.bincount(inverse, weights=flag[valid], minlength=len(uniq)).astype(np.int64)
             for name, flag in measures.flags.items()}
     any_count = np.zeros(len(uniq), dtype=bool)
