@@ -154,3 +154,35 @@ def test_simulated_city_compute_and_verify(city: None) -> None:
     with pytest.raises(CommandError):
         call_command("assessment", "verify", "--month", "2026-10", stdout=out, stderr=(err := StringIO()))
     assert f"unit:{row.scope_id}.responded" in err.getvalue()
+
+
+def test_simulated_city_report(city: None, tmp_path: Any) -> None:
+    import shutil
+    import subprocess
+
+    from docx import Document
+    from openpyxl import load_workbook
+
+    with clock.frozen_at(dt.datetime(2026, 11, 3, 2, 0, tzinfo=dt.UTC)):
+        services.assessment_compute(month="2026-09")
+        services.assessment_compute(month="2026-10")
+        call_command("assessment", "report", "--month", "2026-10", "--out", str(tmp_path), stdout=StringIO())
+    best = AssessmentResult.objects.get(period=dt.date(2026, 10, 1), scope_kind="unit", figures__rank=1)
+    doc = Document(str(tmp_path / "assessment-2026-10.docx"))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "2026-10" in text
+    ranking = doc.tables[1]
+    assert ranking.rows[1].cells[0].text == "1"
+    assert ranking.rows[1].cells[1].text == best.scope_name
+    assert len(doc.inline_shapes) == 2  # the charts
+    book = load_workbook(str(tmp_path / "assessment-2026-10.xlsx"))
+    units = book.worksheets[0]
+    assert units.cell(2, 1).value == 1
+    assert units.cell(2, 2).value == best.scope_name
+    assert units.max_row == AssessmentResult.objects.filter(period=dt.date(2026, 10, 1), scope_kind="unit").count() + 1
+    assert any(str(units.cell(2, c).value).startswith(("+", "-")) for c in range(1, units.max_column + 1))
+    soffice = shutil.which("libreoffice") or shutil.which("soffice")
+    if soffice:
+        subprocess.run([soffice, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path),
+                        str(tmp_path / "assessment-2026-10.docx")], check=True, timeout=120, capture_output=True)
+        assert (tmp_path / "assessment-2026-10.pdf").stat().st_size > 1000
