@@ -131,7 +131,8 @@ def suggestions_for(user: Any, text: str, latitude: float | None, longitude: flo
 
 
 def intake_suggestions(text: str, latitude: float | None, longitude: float | None) -> dict[str, list[Any]]:
-    """Suggestions for the call being typed: the hook the intelligence issue fills. Empty lists for now.
+    """Suggestions for the call being typed: categories from the active model, units (catalogue and history),
+    open duplicates nearby, knowledge-base answers. Empty lists where nothing is known.
 
     The console renders whatever the lists hold, so the shape is the contract:
       categories: [{"id": category id, "label": str, "score": float}]
@@ -139,4 +140,28 @@ def intake_suggestions(text: str, latitude: float | None, longitude: float | Non
       duplicates: [{"id": ticket id, "number": str, "title": str, "score": float}]  (gate them with visible_to)
       answers:    [{"title": str, "text": str, "source": str}]  (knowledge-base answers)
     """
-    return {"categories": [], "units": [], "duplicates": [], "answers": []}
+    from cityloop.dispatch.suggest import dispatch_advice, unit_labels
+    from cityloop.intelligence.duplicates import duplicate_candidates
+    from cityloop.intelligence.knowledge import knowledge_search
+    from cityloop.intelligence.models import KnowledgeArticle
+    from cityloop.intelligence.suggestions import category_suggestions
+
+    text = (text or "").strip()[:5000]
+    empty: dict[str, list[Any]] = {"categories": [], "units": [], "duplicates": [], "answers": []}
+    if not text:
+        return empty
+    title, _, description = text.partition("\n")
+    categories, _model = category_suggestions(title, description)
+    category = Category.objects.filter(pk=categories[0]["id"]).first() if categories else None
+    ref = locate_grid(longitude, latitude) if latitude is not None and longitude is not None else None
+    draft = Ticket(title=title, description=description, category=category, area_path=ref.path if ref else "")
+    units = unit_labels(dispatch_advice(draft)) if category is not None else []
+    duplicates = [{"id": d.ticket_id, "number": d.number, "title": d.title, "score": d.score}
+                  for d in duplicate_candidates(title=title, description=description, latitude=latitude,
+                                                longitude=longitude, category=category)]
+    hits = knowledge_search(text, limit=3)
+    articles = KnowledgeArticle.objects.in_bulk([h.article_id for h in hits])
+    answers = [{"title": articles[h.article_id].title, "text": articles[h.article_id].answer,
+                "source": articles[h.article_id].basis, "id": h.article_id, "score": h.score}
+               for h in hits if h.article_id in articles]
+    return {"categories": categories, "units": units, "duplicates": duplicates, "answers": answers}

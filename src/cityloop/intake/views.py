@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from cityloop.core.errors import ApplicationError, NotFound
 from cityloop.intake import selectors
 from cityloop.intake.forms import AnswerForm, CallForm
+from cityloop.intake.services import ticket_intake
 from cityloop.security import grants as g
 from cityloop.security.access import can
 from cityloop.tickets import selectors as ticket_selectors
@@ -88,13 +89,17 @@ def console(request: HttpRequest) -> HttpResponse:
     form = CallForm(request.POST, groups=selectors.category_groups())
     if form.is_valid():
         try:
-            ticket, created = services.ticket_create(actor=request.user, data=form.to_input(),
-                                                     idempotency_key=str(form.cleaned_data["idempotency_key"]))
+            result = ticket_intake(actor=request.user, data=form.to_input(),
+                                   idempotency_key=str(form.cleaned_data["idempotency_key"]))
+            ticket, created = result.ticket, result.created
         except ApplicationError as exc:
             form.add_error(SERVICE_FIELDS.get(exc.details.get("field", "")), exc.message)
         else:
             if created:
                 messages.success(request, _("Ticket %(number)s recorded.") % {"number": ticket.number})
+                if result.analysis is not None and result.analysis.auto_dispatched:
+                    messages.info(request, _("Dispatched automatically to %(unit)s.")
+                                  % {"unit": result.analysis.units[0]["label"]})
             else:
                 messages.info(request, _("This call was already recorded as ticket %(number)s.")
                               % {"number": ticket.number})

@@ -26,3 +26,26 @@ class KnowledgeArticle(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title
+
+
+class IntakeAnalysis(models.Model):
+    """What the intake pipeline proposed for a ticket when it was recorded, kept for the operator and dispatcher."""
+
+    ticket = models.OneToOneField("tickets.Ticket", on_delete=models.CASCADE, related_name="intake_analysis")
+    # [{"id", "label", "score"}] best first, as the console shows them
+    categories = models.JSONField(default=list, blank=True)
+    units = models.JSONField(default=list, blank=True)
+    duplicates = models.JSONField(default=list, blank=True)  # [{"id", "number", "title", "score", "merge"}]
+    answers = models.JSONField(default=list, blank=True)  # [{"id", "title", "score"}]
+    category_model = models.CharField(max_length=300, blank=True)  # the active model's directory, if any
+    urgency_rule = models.CharField(max_length=40, blank=True)  # the emergency keyword that matched, if any
+    auto_dispatched = models.BooleanField(default=False)
+    dispatch_threshold = models.FloatField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("intake analysis")
+        verbose_name_plural = _("intake analyses")
+
+    def __str__(self) -> str:
+        return f"intake analysis of ticket {self.ticket_id}"
