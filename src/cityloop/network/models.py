@@ -37,6 +37,29 @@ class AreaScoped(TimeStampedModel):
         return any(self.area_path.startswith(path) for path in grants.area_paths)
 
 
+def ancestor_paths(path: str) -> list[str]:
+    """The paths of the area and of every area above it."""
+    parts = [p for p in path.split("/") if p]
+    return ["".join(f"{p}/" for p in parts[:i]) for i in range(1, len(parts) + 1)]
+
+
+class SharedUpward(AreaScoped):
+    """A record of a wider area that the people of every area inside it also see (a joint meeting of a street
+    is seen by its communities), besides those whose scope covers it."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def scope_filter(cls, grants: Grants) -> models.Q:
+        q = super().scope_filter(grants)
+        above = [p for path in grants.area_paths for p in ancestor_paths(path)]
+        return q | models.Q(area_path__in=above) if above else q
+
+    def in_scope(self, grants: Grants) -> bool:
+        return super().in_scope(grants) or any(self.area_path in ancestor_paths(p) for p in grants.area_paths)
+
+
 # --- building groups (楼组) -----------------------------------------------------------------------------------
 
 class BuildingGroup(AreaScoped):
@@ -335,7 +358,7 @@ class PartyMember(AreaScoped):
 
 # --- regional party building (区域化党建) ---------------------------------------------------------------------
 
-class JointMeeting(AreaScoped):
+class JointMeeting(SharedUpward):
     """The joint meeting (联席会议) of the units of an area and their co-building agreement."""
 
     name = models.CharField(_("name"), max_length=100)
@@ -390,7 +413,7 @@ class Need(AreaScoped):
         super().save(*args, **kwargs)
 
 
-class Resource(AreaScoped):
+class Resource(SharedUpward):
     """An entry of the resources list (资源清单) offered by a member unit."""
 
     meeting = models.ForeignKey(JointMeeting, on_delete=models.CASCADE, related_name="resources")

@@ -26,6 +26,7 @@ from cityloop.network.models import (
     Rating,
     RatingChange,
     Resource,
+    ancestor_paths,
 )
 from cityloop.security.access import access_object
 from cityloop.security.audit import audit_record
@@ -39,14 +40,9 @@ FOLLOW_UP_DAYS = {Rating.BLUE: 30, Rating.YELLOW: 14, Rating.ORANGE: 7, Rating.R
 
 # --- building groups ------------------------------------------------------------------------------------------
 
-def _prefixes(path: str) -> list[str]:
-    parts = [p for p in path.split("/") if p]
-    return ["".join(f"{p}/" for p in parts[:i]) for i in range(1, len(parts) + 1)]
-
-
 def building_group_of(area_path: str) -> BuildingGroup | None:
     """The building group of the building at or above this place, if any."""
-    return (BuildingGroup.objects.filter(area_path__in=_prefixes(area_path)).select_related("leader")
+    return (BuildingGroup.objects.filter(area_path__in=ancestor_paths(area_path)).select_related("leader")
             .order_by("-area_path").first())
 
 
