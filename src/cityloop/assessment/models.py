@@ -106,7 +106,7 @@ class AssessmentConfig(models.Model):
     weight_satisfaction = models.FloatField(_("satisfaction weight"), default=35.0)
     basic_satisfied_weight = models.FloatField(_("weight of 'basically satisfied'"), default=0.8)
     callback_days = models.PositiveSmallIntegerField(_("callback within (working days)"), default=3)
-    low_reply_score = models.FloatField(_("reply scores below this go to review"), default=0.5)
+    low_reply_score = models.FloatField(_("reply scores below this go to review"), default=0.3)
 
     class Meta:
         verbose_name = _("assessment configuration")

@@ -15,6 +15,7 @@ from cityloop.assessment.models import (
     AssessmentResult,
     CallbackAttempt,
     Exemption,
+    ReplyScore,
     SupervisorReview,
 )
 from cityloop.core import clock
@@ -227,3 +228,34 @@ def assessment_verify(*, month: str | dt.date) -> list[str]:
                                 f"recomputed {fresh[key].get(name)!r}")
     problems += [f"{kind}:{scope_id} recomputed but not stored" for kind, scope_id in sorted(set(fresh) - seen)]
     return problems
+
+
+# --- reply quality (答复质量) -------------------------------------------------------------------------------
+
+def reply_score_record(*, ticket_id: int, actor: Any = None) -> ReplyScore:
+    """Score the ticket's reply; a low total puts the ticket on the supervisor's review list."""
+    from cityloop.assessment.reply_quality import score_reply
+    from cityloop.tickets.calendar import working_calendar
+
+    with transaction.atomic():
+        ticket = _ticket(ticket_id)
+        if not ticket.reply:
+            raise Conflict(_("This ticket has no reply yet."), code="no_reply")
+        replied = ticket.completed_at or ticket.closed_at
+        quality = score_reply(demand=f"{ticket.title}。{ticket.description}", reply=ticket.reply,
+                              received_at=ticket.created_at, replied_at=replied, calendar=working_calendar())
+        now = clock.now()
+        score, _created = ReplyScore.objects.update_or_create(ticket=ticket, defaults={
+            "relevance": quality.relevance, "completeness": quality.completeness,
+            "explanation": quality.explanation, "timeliness": quality.timeliness, "total": round(quality.total, 4),
+            "working_days": quality.working_days, "scored_at": now})
+        config = AssessmentConfig.objects.filter(year=now.year).first()
+        low = config.low_reply_score if config else AssessmentConfig._meta.get_field("low_reply_score").default
+        if quality.total < low:
+            SupervisorReview.objects.get_or_create(ticket=ticket, kind=ReviewKind.REPLY_QUALITY, closed_at=None,
+                                                   defaults={"created_at": now, "score": round(quality.total, 4),
+                                                             "reason": _("Reply quality %(score).2f") %
+                                                             {"score": quality.total}})
+        audit_record(actor=actor, action="assessment.reply_score", object_type="ticket", object_id=ticket.pk,
+                     data={"total": round(quality.total, 4)})
+    return score
