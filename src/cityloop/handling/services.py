@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from cityloop.core import clock
 from cityloop.core.errors import Conflict, InvalidInput, NotFound
+from cityloop.core.files import sniff_content_type
 from cityloop.handling.models import Attachment
 from cityloop.security import grants as g
 from cityloop.security.access import can, grants_for
@@ -20,19 +21,6 @@ MAX_ATTACHMENT_SIZE = 10 * 1024 * 1024
 # Who may add files: the units handling the ticket, and the centre's operators and dispatchers who take the
 # call. Supervisors and analysts read; citizens will add photos through the portal's own service.
 UPLOAD_PERMISSIONS = (g.HANDLE, g.ANSWER, g.DISPATCH)
-
-
-def sniff_content_type(head: bytes) -> str | None:
-    """The type a file's first bytes say it is (never its name or what the browser claimed), or None."""
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    if head.startswith(b"%PDF-"):
-        return "application/pdf"
-    return None
 
 
 def can_add_attachment(user: Any, ticket: Ticket) -> bool:
@@ -59,14 +47,24 @@ def attachment_add(*, actor: Any, ticket_id: int, file: UploadedFile) -> Attachm
         raise _refuse(_("The file is empty."), "file_empty")
     if size > MAX_ATTACHMENT_SIZE:
         raise _refuse(_("The file is larger than 10 MB."), "file_too_large")
-    file.seek(0)
-    head = file.read(16)
-    file.seek(0)
-    content_type = sniff_content_type(head)
+    if sniff_content_type(file) is None:
+        raise _refuse(_("Only photos (JPEG, PNG, WebP) and PDF documents can be attached."), "file_type")
+    return _store(ticket=ticket, actor=actor, file=file)
+
+
+def attachment_add_to_new_report(*, actor: Any, ticket: Ticket, file: UploadedFile) -> Attachment:
+    """The reporter's own photo, stored with the ticket their report just created (intake code only: the
+    reporter holds no handling grant, and may be anonymous). The caller has checked the photo's type and size."""
+    return _store(ticket=ticket, actor=actor, file=file)
+
+
+def _store(*, ticket: Ticket, actor: Any, file: UploadedFile) -> Attachment:
+    """The file under a random name, then its row; no file is left without its row."""
+    content_type = sniff_content_type(file)
     if content_type is None:
         raise _refuse(_("Only photos (JPEG, PNG, WebP) and PDF documents can be attached."), "file_type")
     attachment = Attachment(ticket=ticket, original_name=PurePath(file.name or "file").name[-255:],
-                            content_type=content_type, size=size,
+                            content_type=content_type, size=file.size or 0,
                             uploaded_by=actor if actor is not None and actor.is_authenticated else None,
                             created_at=clock.now())
     attachment.file.save("upload", file, save=False)

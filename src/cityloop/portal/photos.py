@@ -1,14 +1,14 @@
-"""Citizens' photos: what a file is, by its first bytes (never its name or the type the browser claimed)."""
+"""Citizens' photos: JPEG or PNG of at most 5 MB, known by their first bytes."""
 
 from django.core.files.uploadedfile import UploadedFile
 
+from cityloop.core.files import sniff_content_type
+
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
-PHOTO_SIGNATURES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
+PHOTO_TYPES = frozenset({"image/jpeg", "image/png"})
 
 
 def photo_content_type(photo: UploadedFile) -> str | None:
     """"image/jpeg" or "image/png" by the file's magic bytes, or None for anything else."""
-    photo.seek(0)
-    head = photo.read(8)
-    photo.seek(0)
-    return next((kind for magic, kind in PHOTO_SIGNATURES.items() if head.startswith(magic)), None)
+    content_type = sniff_content_type(photo)
+    return content_type if content_type in PHOTO_TYPES else None

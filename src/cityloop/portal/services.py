@@ -8,7 +8,6 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import PurePath
 from typing import Any
 
 from django.conf import settings
@@ -22,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from cityloop.core import clock
 from cityloop.core.errors import Conflict, InvalidInput, NotFound
+from cityloop.handling.services import attachment_add_to_new_report
 from cityloop.portal.contacts import EMAIL, Contact, is_mobile, normalize_email, normalize_phone
 from cityloop.portal.models import OneTimeCode, Subscription
 from cityloop.portal.photos import MAX_PHOTO_BYTES, photo_content_type
@@ -69,33 +69,12 @@ def report_submit(*, actor: Any, data: ReportInput, idempotency_key: str = "",
     return ticket, created
 
 
-def _attach_photo(*, ticket: Ticket, actor: Any, photo: UploadedFile) -> bool:
-    """Store the reporter's photo as an attachment of the ticket just created; False where it cannot be kept.
-
-    `cityloop.handling.services.attachment_add` serves staff (it requires a handling, answering or dispatching
-    grant), so the reporter's photo is written here, the way that service writes it: the file under a random
-    name, then its row; the file is removed again if the row fails.
-    """
-    try:
-        from cityloop.handling.models import Attachment
-    except ImportError:  # the handling stage's attachments are not installed: the photo is not kept
-        return False
-    content_type = photo_content_type(photo)
-    if content_type is None or (photo.size or 0) > MAX_PHOTO_BYTES:
+def _attach_photo(*, ticket: Ticket, actor: Any, photo: UploadedFile) -> None:
+    """Store the reporter's photo with the ticket just created (checked by the form; checked again here)."""
+    if photo_content_type(photo) is None or (photo.size or 0) > MAX_PHOTO_BYTES:
         raise InvalidInput(_("The photo must be a JPEG or PNG picture of at most 5 MB."), code="photo_invalid",
                            details={"field": "photo"})
-    attachment = Attachment(ticket=ticket, original_name=PurePath(photo.name or "photo").name[-255:],
-                            content_type=content_type, size=photo.size or 0,
-                            uploaded_by=actor if actor is not None and actor.is_authenticated else None,
-                            created_at=clock.now())
-    attachment.file.save("upload", photo, save=False)
-    try:
-        with transaction.atomic():
-            attachment.save()
-    except Exception:
-        attachment.file.delete(save=False)  # no file without its row
-        raise
-    return True
+    attachment_add_to_new_report(actor=actor, ticket=ticket, file=photo)
 
 
 # --- one-time codes ------------------------------------------------------------------------------------------
