@@ -463,3 +463,14 @@ def community_task_assign(*, actor: Any, community: Area, matter_code: str, titl
         audit_record(actor=actor, action="deliberation.community_task_assign", object_type="deliberation.task",
                      object_id=task.pk, data={"matter": matter.code})
     return task
+
+
+def building_with_roll(*, actor: Any, area: Area, code: str, name: str, declared_area: Decimal,
+                       rows: list[RollRow]) -> Building:
+    """Register a building (or update its declared total) and import its owners' roll, all or nothing."""
+    _require_manager(actor, area)
+    with transaction.atomic():
+        building, _created = Building.objects.update_or_create(
+            code=code, defaults={"area": area, "name": name, "declared_area": declared_area})
+        roll_import(actor=actor, building=building, rows=rows)
+    return building
