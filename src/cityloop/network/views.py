@@ -120,12 +120,23 @@ def office(request: HttpRequest, building_id: int) -> HttpResponse:
     return render(request, "network/office.html", {
         "building": building, "station": getattr(building, "station", None),
         "enterprises": selectors.enterprises_of(building), "rating_form": RatingForm(),
-        "surveys": list(building.surveys.select_related("surveyor")[:10]), "survey_form": survey_form,
+        "surveys": _survey_rows(list(building.surveys.select_related("surveyor")[:11])), "survey_form": survey_form,
         "request_form": request_form, "policy": policy,
         "measures": list(policy.measures.all()) if policy else [],
         "organisations": list(building.party_organisations.all()),
         "follow_ups": list(selectors.follow_ups(request.user).filter(enterprise__building=building)),
     })
+
+
+def _survey_rows(surveys: list[Any]) -> list[tuple[Any, list[tuple[str, Any, Any]], bool]]:
+    """(survey, [(fact label, before, after)], whether it is the first survey) for the ten latest."""
+    fields = SurveyForm.base_fields
+    rows = []
+    for n, survey in enumerate(surveys[:10]):
+        changes = [(str(fields[key].label) if key in fields else key, before, after)
+                   for key, (before, after) in survey.changes.items()]
+        rows.append((survey, changes, n == len(surveys) - 1 and len(surveys) <= 10))
+    return rows
 
 
 @require_POST

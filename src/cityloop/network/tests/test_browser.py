@@ -33,7 +33,8 @@ def test_survey_rating_and_project_in_a_browser(world: World, browser_page: Any)
         page.get_by_role("button", name="Save the survey").click()
     assert "2 facts changed" in page.content()
     assert page.locator("table.surveys tbody tr").first.locator(".change").all_inner_texts() == [
-        "enterprises: 12 → 14", "party_members: 35 → 33"]
+        "Enterprises in the building: 12 → 14", "Party members: 35 → 33"]
+    assert page.locator("table.surveys tbody tr").last.locator(".changes").inner_text() == "first survey"
     assert BuildingSurvey.objects.count() == 2
 
     page.select_option(f"#rating-{net.enterprise.pk}", "orange")
