@@ -5,6 +5,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import Client
 
@@ -152,3 +153,21 @@ def test_demo_network(world: World) -> None:
     assert BuildingGroup.objects.filter(leader__username="leader-1").exists()
     assert network_demo_build(1) == {}  # once
     call_command("network_demo", stdout=io.StringIO())
+
+
+@pytest.mark.django_db
+def test_demo_network_on_the_generated_city() -> None:
+    from cityloop.demo.city import build_city
+    from cityloop.network.selectors import building_tree, office_buildings
+
+    build_city(3, 12)
+    counts = network_demo_build(3)
+    assert counts["office_buildings"] == 12
+    assert counts["building_groups"] == Area.objects.filter(kind=AreaKind.BUILDING).count()
+    community = get_user_model().objects.get(username="community")
+    assert building_tree(community)
+    assert office_buildings(community).exists()
+    client = signed_in(community)
+    for url in ("/network/", "/network/offices/", "/network/meetings/", "/network/workers/",
+                f"/network/meetings/{JointMeeting.objects.get().pk}/"):
+        assert client.get(url).status_code == 200, url
