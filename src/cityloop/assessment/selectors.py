@@ -124,3 +124,69 @@ def unit_rates(user: Any, *, now: dt.datetime | None = None, days: int = RATE_WI
 def rates_total(rates: list[UnitRates]) -> UnitRates:
     return UnitRates(None, "", *(sum(getattr(r, f) for r in rates)
                                  for f in ("dispatched", "responded", "called_back", "resolved", "satisfied")))
+
+
+# --- monthly assessment: rankings, trends, drill-down ---------------------------------------------------------
+
+def assessment_months() -> list[dt.date]:
+    from cityloop.assessment.models import AssessmentResult
+
+    return list(AssessmentResult.objects.order_by("-period").values_list("period", flat=True).distinct()[:36])
+
+
+def assessment_ranking(*, month: dt.date, kind: str) -> list[Any]:
+    """The stored cells of one scope kind for the month, ranked, each with its change from the month before."""
+    from cityloop.assessment.models import AssessmentResult
+    from cityloop.assessment.services import month_bounds
+
+    before = month_bounds(month - dt.timedelta(days=1))[0]
+    previous = dict(AssessmentResult.objects.filter(period=before, scope_kind=kind)
+                    .values_list("scope_id", "figures"))
+    rows = sorted(AssessmentResult.objects.filter(period=month, scope_kind=kind),
+                  key=lambda r: (r.figures.get("rank", 0), r.scope_id))
+    for row in rows:
+        old = previous.get(row.scope_id, {}).get("composite")
+        new = row.figures.get("composite")
+        row.change = None if old is None or new is None else round(new - old, 2)  # type: ignore[attr-defined]
+    return rows
+
+
+def assessment_trend(*, kind: str, scope_id: int, months: int = 12) -> list[Any]:
+    from cityloop.assessment.models import AssessmentResult
+
+    return list(AssessmentResult.objects.filter(scope_kind=kind, scope_id=scope_id).order_by("-period")[:months])[::-1]
+
+
+def assessment_tickets(user: Any, *, month: dt.date, kind: str, scope_id: int, measure: str) -> QuerySet[Ticket]:
+    """The tickets behind one stored figure (recomputed from the event log as of the stored time), as far as the
+    user may see them."""
+    from cityloop.assessment import engine
+    from cityloop.assessment.extract import load_log
+    from cityloop.assessment.models import AssessmentResult
+    from cityloop.assessment.services import month_bounds
+
+    if measure not in engine.COUNTS:
+        return Ticket.objects.none()
+    cell = AssessmentResult.objects.filter(period=month, scope_kind=kind, scope_id=scope_id).first()
+    if cell is None:
+        return Ticket.objects.none()
+    _first, start, end = month_bounds(month)
+    log = load_log(as_of=cell.as_of)
+    measures = engine.ticket_measures(log, start, end, cell.as_of)
+    keys = engine.scope_keys(log, measures)[kind]
+    ids = log.t_id[measures.flags[measure] & (keys == scope_id)].tolist()
+    return visible_to(user, g.SUPERVISE, Ticket.objects.filter(pk__in=ids)).select_related("unit").order_by("pk")
+
+
+def exemptions_pending(user: Any) -> QuerySet[Any]:
+    from cityloop.assessment.models import Exemption
+
+    return (visible_to(user, g.SUPERVISE, Exemption.objects.filter(decision=""))
+            .select_related("ticket", "requested_by").order_by("requested_at", "pk"))
+
+
+def reviews_open(user: Any) -> QuerySet[Any]:
+    from cityloop.assessment.models import SupervisorReview
+
+    return (visible_to(user, g.SUPERVISE, SupervisorReview.objects.filter(closed_at__isnull=True))
+            .select_related("ticket").order_by("created_at", "pk"))
