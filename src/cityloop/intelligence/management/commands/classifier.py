@@ -46,7 +46,7 @@ class Command(BaseCommand):
     requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
-        sub = parser.add_subparsers(dest="action", required=True, metavar="{train,evaluate,predict}")
+        sub = parser.add_subparsers(dest="action", required=True, metavar="{train,evaluate,predict,retrain}")
 
         train = sub.add_parser("train", help="train a model from a labelled file")
         train.add_argument("--data", required=True, help="labelled CSV or .xlsx")
@@ -72,6 +72,19 @@ class Command(BaseCommand):
         evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")
 
         predict = sub.add_parser("predict", help="label the rows of a file")
+        retrain = sub.add_parser("retrain", help="train from the platform's own closed tickets")
+        retrain.add_argument("--out", required=True, help="model directory to create")
+        retrain.add_argument("--label-field", default="category", choices=("category", "type", "urgency"),
+                             help="what to predict (default category)")
+        retrain.add_argument("--level", type=int, default=2,
+                             help="category level the labels are taken at (default 2; deeper categories count "
+                                  "as their ancestor)")
+        retrain.add_argument("--since", default="", help="only tickets closed on or after this date (YYYY-MM-DD)")
+        retrain.add_argument("--min-count", type=int, default=5,
+                             help="labels with fewer tickets are left out (default 5)")
+        retrain.add_argument("--activate", action="store_true",
+                             help="make the new model the one intake uses (<DATA_DIR>/models/<field>/active)")
+        retrain.add_argument("--overwrite", action="store_true", help="replace an existing model directory")
         predict.add_argument("--model", required=True, help="model directory")
         predict.add_argument("--input", required=True, help="CSV or .xlsx to label")
         predict.add_argument(
@@ -166,3 +179,25 @@ class Command(BaseCommand):
             rows.append([*cells, prediction.label, f"{prediction.confidence:.4f}"])
         write_table(output, [*table.columns, *added], rows)
         self.stdout.write(_("Wrote %(rows)d predictions to %(path)s.") % {"rows": len(rows), "path": output})
+
+    def _retrain(self, opts: dict[str, Any]) -> None:
+        from cityloop.intelligence.registry import activate
+        from cityloop.intelligence.retraining import closed_ticket_examples
+
+        check_model_target(opts["out"], overwrite=opts["overwrite"])
+        titles, details, labels = closed_ticket_examples(
+            label_field=opts["label_field"], level=opts["level"], since=opts["since"], min_count=opts["min_count"])
+        model = TextClassifier(label_field=opts["label_field"])
+        report = model.fit(titles, labels, details)
+        path = model.save(opts["out"], overwrite=opts["overwrite"], extra_meta={
+            "training_file": "closed tickets", "category_level": opts["level"]})
+        self.stdout.write(
+            _("Trained on %(rows)d closed tickets (%(labels)d labels).") % {"rows": report.n_rows,
+                                                                            "labels": len(model.labels)})
+        if report.cv_macro_f1 is not None:
+            self.stdout.write(_("Cross-validated macro-F1 %(f1).4f, accuracy %(acc).4f.")
+                              % {"f1": report.cv_macro_f1, "acc": report.cv_accuracy})
+        self.stdout.write(_("Model saved to %(path)s.") % {"path": path})
+        if opts["activate"]:
+            link = activate(opts["label_field"], path)
+            self.stdout.write(_("Active for intake: %(link)s.") % {"link": link})
