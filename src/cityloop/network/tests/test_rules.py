@@ -173,3 +173,32 @@ def test_volunteer_registration(world: World) -> None:
     assert selectors.organisations(net.users["community"])[0].member_count == 1
     with pytest.raises(NotFound):
         services.member_volunteer(actor=net.users["other_leader"], member_id=member.pk, skills="")
+
+
+def test_notify_tasks_tell_the_leader_once(world: World) -> None:
+    from cityloop.network.tasks import building_leader_notify_recent_task, building_leader_notify_task
+
+    make_network(world)
+    ticket = new_ticket(world, title="楼道堆物", address="望江小区3号楼")
+    new_ticket(world, title="江岸楼道", address="江岸花园1号楼", latitude=30.605, longitude=114.325)
+    mail.outbox.clear()
+    assert building_leader_notify_task(ticket.pk) == 1
+    assert building_leader_notify_recent_task() == 1  # only the other building's ticket is new
+    assert sorted(m.to[0] for m in mail.outbox) == ["leader@example.org", "other.leader@example.org"]
+    assert building_leader_notify_task(0) == 0
+
+
+def test_workload_per_community(world: World) -> None:
+    from cityloop.network.models import CommunityWorker
+
+    net = make_network(world)
+    for name in ("周敏", "吴强"):
+        CommunityWorker.objects.create(community=net.committee, name=name)
+    Household.objects.create(group=net.group, room="101", head_name="王小明")
+    new_ticket(world, title="楼道堆物", address="望江小区3号楼")
+    new_ticket(world, title="路灯不亮", address="")
+    new_ticket(world, title="江岸楼道", address="江岸花园1号楼", latitude=30.605, longitude=114.325)
+    rows = selectors.workloads(net.users["community"])
+    assert [(r.community, r.workers, r.households, r.open_tickets) for r in rows] == [(net.committee, 2, 1, 2)]
+    assert rows[0].tickets_per_worker == 1.0
+    assert sorted(w.name_masked for w in selectors.workers(net.users["community"])) == sorted(["吴*", "周*"])
