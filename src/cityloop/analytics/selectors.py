@@ -92,3 +92,78 @@ def grid_counts(user: Any, window: Window) -> list[dict[str, Any]]:
              "count": counts[grid["path"]]}
             for grid in grids
             if counts[grid["path"]] or any(grid["path"].startswith(p) for p in area_paths)]
+
+
+# ---------------------------------------------------------------------------------------------- warnings
+def warnings_for(user: Any) -> QuerySet[Any]:
+    """The warnings in the user's area scopes (the area the warning is about lies in one of them)."""
+    from cityloop.analytics.models import Warning
+
+    paths = grants_for(user, g.VIEW).area_paths
+    if not paths:
+        return Warning.objects.none()
+    scope = Q()
+    for path in paths:
+        scope |= Q(area_path__startswith=path)
+    return Warning.objects.filter(scope).select_related("category", "area", "task")
+
+
+def warning_evidence(user: Any, warning: Any) -> list[Ticket]:
+    """The warning's tickets that the user may view (masked like any ticket list)."""
+    ids = warning.evidence.get("tickets", [])[:50]
+    return list(visible_to(user, g.VIEW, Ticket.objects.filter(pk__in=ids)).order_by("-created_at")
+                .only("pk", "number", "title", "created_at", "status"))
+
+
+# ---------------------------------------------------------------------------------------------- 城市大脑
+def brain_data(user: Any, now: dt.datetime | None = None) -> dict[str, Any]:
+    """Everything the "城市大脑" screen shows, as plain data (also served as JSON for its refresh)."""
+    from cityloop.analytics.models import WarningStatus
+
+    window = overview_window(now)
+    daily = daily_volume(user, window)
+    grids = grid_counts(user, window)
+    warnings = list(warnings_for(user).exclude(status=WarningStatus.DISMISSED).order_by("-day", "-significance")[:20])
+    warned_areas: dict[int, list[str]] = {}
+    for w in warnings:
+        if w.area_id is not None:
+            warned_areas.setdefault(w.area_id, []).append(w.title)
+    grid_paths = {grid["id"]: None for grid in grids}
+    area_path = dict(Area.objects.filter(pk__in=list(warned_areas)).values_list("pk", "path"))
+    grid_path = dict(Area.objects.filter(pk__in=list(grid_paths)).values_list("pk", "path"))
+    features = []
+    for grid in grids:
+        path = grid_path.get(grid["id"], "")
+        alerts = [t for area_id, titles in warned_areas.items() for t in titles
+                  if path.startswith(area_path.get(area_id, "\0")) or area_path.get(area_id, "").startswith(path)]
+        features.append({"type": "Feature", "geometry": grid["boundary"],
+                         "properties": {"name": grid["name"], "code": grid["code"], "count": grid["count"],
+                                        "warnings": alerts[:5]}})
+    categories = list(_received(user, window).filter(category__isnull=False).order_by()
+                      .values_list("category__name").annotate(n=Count("pk")).order_by("-n")[:8])
+    rates: list[dict[str, Any]] = []
+    try:
+        from cityloop.assessment.selectors import unit_rates
+
+        for r in unit_rates(user, now=now)[:15]:
+            rates.append({"unit": r.unit_name, "response": _pct(r.responded, r.dispatched),
+                          "resolution": _pct(r.resolved, r.called_back),
+                          "satisfaction": _pct(r.satisfied, r.called_back)})
+    except ImportError:  # pragma: no cover - the assessment app is optional
+        pass
+    return {
+        "window": {"from": window.first_day.isoformat(), "to": window.last_day.isoformat()},
+        "total": sum(n for _d, n in daily),
+        "daily": [{"date": d.isoformat(), "tickets": n} for d, n in daily],
+        "categories": [{"category": name, "tickets": n} for name, n in categories],
+        "grids": {"type": "FeatureCollection", "features": features},
+        "rates": rates,
+        "warnings": [{"id": w.pk, "kind": w.kind, "kind_label": str(w.get_kind_display()), "title": w.title,
+                      "day": w.day.isoformat(), "observed": w.observed, "expected": round(w.expected, 1),
+                      "significance": round(w.significance, 1), "status": str(w.get_status_display())}
+                     for w in warnings],
+    }
+
+
+def _pct(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None

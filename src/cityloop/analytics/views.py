@@ -5,11 +5,14 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from cityloop.analytics import selectors
+from cityloop.analytics import selectors, services
+from cityloop.analytics.models import WarningStatus
+from cityloop.core.errors import ApplicationError
+from cityloop.organisation.models import Unit
 
 
 def _gate(request: HttpRequest) -> selectors.Window:
@@ -65,3 +68,94 @@ def overview_csv(request: HttpRequest, dataset: str) -> HttpResponse:
     writer.writerow(header)
     writer.writerows([[_cell(value) for value in row] for row in rows])
     return response
+
+
+# ---------------------------------------------------------------------------------------------- 城市大脑
+@login_required
+def brain(request: HttpRequest) -> HttpResponse:
+    _gate(request)
+    return render(request, "analytics/brain.html", {"data": selectors.brain_data(request.user),
+                                                    "datasets": BRAIN_DATASETS})
+
+
+@login_required
+def brain_json(request: HttpRequest) -> JsonResponse:
+    _gate(request)
+    return JsonResponse(selectors.brain_data(request.user), json_dumps_params={"ensure_ascii": False})
+
+
+BRAIN_DATASETS = ("daily", "categories", "grids", "rates", "warnings")
+
+
+@login_required
+def brain_csv(request: HttpRequest, dataset: str) -> HttpResponse:
+    _gate(request)
+    if dataset not in BRAIN_DATASETS:
+        raise Http404
+    data = selectors.brain_data(request.user)
+    if dataset == "grids":
+        rows = [{k: v for k, v in f["properties"].items() if k != "warnings"} | {"warnings": len(
+            f["properties"]["warnings"])} for f in data["grids"]["features"]]
+    else:
+        rows = data[dataset]
+    header = list(rows[0]) if rows else ["empty"]
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="cityloop-brain-{dataset}.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow(header)
+    writer.writerows([[_cell(row.get(k)) for k in header] for row in rows])
+    return response
+
+
+# ---------------------------------------------------------------------------------------------- warnings
+@login_required
+def warning_list(request: HttpRequest) -> HttpResponse:
+    _gate(request)
+    warnings = selectors.warnings_for(request.user).order_by("-day", "-significance")
+    status = request.GET.get("status", "")
+    if status:
+        warnings = warnings.filter(status=status)
+    return render(request, "analytics/warning_list.html", {"warnings": warnings[:200], "status": status,
+                                                           "statuses": WarningStatus.choices})
+
+
+@login_required
+def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _gate(request)
+    warning = selectors.warnings_for(request.user).filter(pk=pk).first()
+    if warning is None:
+        raise Http404
+    error = ""
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "acknowledge":
+                services.warning_acknowledge(actor=request.user, warning_id=pk, note=request.POST.get("note", ""))
+            elif action == "dismiss":
+                services.warning_dismiss(actor=request.user, warning_id=pk, reason=request.POST.get("reason", ""))
+            elif action == "task":
+                services.warning_task(actor=request.user, warning_id=pk, unit_id=int(request.POST.get("unit") or 0),
+                                      note=request.POST.get("note", ""),
+                                      ticket_type=request.POST.get("ticket_type", "report"))
+            elif action == "measure":
+                services.warning_measure_effect(actor=request.user, warning_id=pk,
+                                                weeks=int(request.POST.get("weeks") or 4))
+            else:
+                raise Http404
+            return redirect("analytics:warning", pk=pk)
+        except (ApplicationError, ValueError) as exc:
+            error = str(exc)
+    daily = warning.evidence.get("daily", [])
+    area = warning.area
+    context = {
+        "warning": warning, "error": error, "tickets": selectors.warning_evidence(request.user, warning),
+        "chart": {"dates": [d.get("day") or d.get("week_ending") for d in daily],
+                  "observed": [d.get("observed") for d in daily], "expected": [d.get("expected") for d in daily],
+                  "observed_name": _("Observed"), "expected_name": _("Expected")},
+        "area_geo": {"type": "FeatureCollection", "features": [
+            {"type": "Feature", "geometry": area.boundary, "properties": {"name": area.name, "count": 1}}]}
+        if area is not None and area.boundary else None,
+        "units": Unit.objects.order_by("name").values_list("pk", "name"),
+    }
+    return render(request, "analytics/warning_detail.html", context)
