@@ -80,3 +80,8 @@ class ProgressForm(forms.Form):
 
 class StatementForm(forms.Form):
     text = forms.CharField(label=_("Your statement"), max_length=280)
+
+
+class TaskForm(forms.Form):
+    matter_code = forms.CharField(label=_("Matter code"), max_length=32)
+    title = forms.CharField(label=_("Task"), max_length=200)

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.topic_list, name="topics"),
     path("new/", views.topic_new, name="topic_new"),
     path("services/", views.community_services, name="services"),
+    path("services/<int:community_id>/tasks/", views.task_assign, name="task_assign"),
     path("<int:pk>/", views.topic_detail, name="topic"),
     path("<int:pk>/do/<slug:action>/", views.topic_action, name="topic_action"),
     path("<int:pk>/statements/", views.statements, name="statements"),

@@ -30,6 +30,7 @@ from cityloop.deliberation.forms import (
     ProxyForm,
     ResolutionForm,
     StatementForm,
+    TaskForm,
     TopicForm,
     VoteForm,
 )
@@ -294,7 +295,18 @@ def community_services(request: HttpRequest) -> HttpResponse:
     communities = Area.objects.filter(kind="community").order_by("path")
     chosen = communities.filter(pk=request.GET.get("community") or 0).first() or communities.first()
     return render(request, "deliberation/services.html", {
-        "communities": communities, "chosen": chosen,
+        "communities": communities, "chosen": chosen, "task_form": TaskForm(),
+        "manager": chosen is not None and manages(request.user, chosen),
         "matters": services.assisted_matters_for(chosen) if chosen else [],
         "workload": selectors.community_workload(),
         "matches": selectors.service_matches(chosen) if chosen else []})
+
+
+@login_required
+@require_POST
+def task_assign(request: HttpRequest, community_id: int) -> HttpResponse:
+    community = get_object_or_404(Area, pk=community_id)
+    back = reverse("deliberation:services") + f"?community={community.pk}"
+    return _run(request, TaskForm(request.POST), lambda d: services.community_task_assign(
+        actor=request.user, community=community, matter_code=d["matter_code"], title=d["title"]),
+        _("Task given to the community."), back)

@@ -44,3 +44,42 @@ def test_second_ballot_is_refused_with_a_message(world: World) -> None:
                            follow=True)
     assert "已经投票" in response.content.decode() or "already voted" in response.content.decode()
     assert list(Ballot.objects.values_list("choice", flat=True)) == ["for"]
+
+
+def test_task_outside_the_list_is_refused_on_the_page(world: World) -> None:
+    from cityloop.deliberation.models import AssistedMatter, CommunityTask
+
+    AssistedMatter.objects.create(code="M01", name="城乡居民医保参保登记")
+    client = Client()
+    client.force_login(manager(world))
+    url = f"/deliberation/services/{world.community.pk}/tasks/"
+    client.post(url, {"matter_code": "M01", "title": "医保登记"})
+    response = client.post(url, {"matter_code": "X9", "title": "拆除违建"}, follow=True)
+    assert "X9" in response.content.decode()
+    assert CommunityTask.objects.count() == 1
+    page = client.get(f"/deliberation/services/?community={world.community.pk}").content.decode()
+    assert "望江社区" in page
+
+
+def test_opinion_groups_from_the_database(world: World) -> None:
+    from django.contrib.auth import get_user_model
+
+    from cityloop.deliberation.models import Statement, StatementVote
+    from cityloop.deliberation.selectors import deliberation_analysis, deliberation_chart
+
+    t = topic(world)
+    texts = ["甲", "乙", "丙", "丁", "戊", "己", "共识一", "共识二"]
+    statements = [s.statement_add(actor=manager(world), topic=t, text=f"意见{x}") for x in texts]
+    users = get_user_model().objects.bulk_create(get_user_model()(username=f"p{i}") for i in range(20))
+    votes = []
+    for i, user in enumerate(users):
+        side = 1 if i < 10 else -1
+        for j, statement in enumerate(statements):
+            value = 1 if j >= 6 else (side if j < 3 else -side)
+            votes.append(StatementVote(statement=statement, participant=user, value=value))
+    StatementVote.objects.bulk_create(votes)
+    analysis, columns, _people = deliberation_analysis(t)
+    assert analysis.k == 2
+    assert {columns[j].text for j in analysis.consensus} == {"意见共识一", "意见共识二"}
+    assert len(deliberation_chart(analysis)["series"]) == 2
+    assert Statement.objects.count() == 8
