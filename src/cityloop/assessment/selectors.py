@@ -190,3 +190,21 @@ def reviews_open(user: Any) -> QuerySet[Any]:
 
     return (visible_to(user, g.SUPERVISE, SupervisorReview.objects.filter(closed_at__isnull=True))
             .select_related("ticket").order_by("created_at", "pk"))
+
+
+def callbacks_due(user: Any, *, now: dt.datetime | None = None) -> list[tuple[Ticket, dt.datetime, int]]:
+    """Completed tickets waiting for their callback (回访), with the callback deadline (completion + the year's
+    callback days in working days) and the unreachable attempts so far; the earliest deadline first."""
+    from cityloop.assessment.models import AssessmentConfig
+    from cityloop.tickets.calendar import working_calendar
+
+    now = now or clock.now()
+    config = AssessmentConfig.objects.filter(year=now.year).first()
+    days = config.callback_days if config else int(AssessmentConfig._meta.get_field("callback_days").default)
+    calendar = working_calendar()
+    tickets = (visible_to(user, g.SUPERVISE, Ticket.objects.filter(status=Status.COMPLETED,
+                                                                  completed_at__isnull=False))
+               .select_related("unit").annotate(unreachable=Count("callback_attempts", filter=Q(
+                   callback_attempts__outcome="unreachable"))).order_by("completed_at", "pk")[:200])
+    return [(t, calendar.add_working_days(t.completed_at, days), t.unreachable)  # type: ignore[arg-type,attr-defined]
+            for t in tickets]

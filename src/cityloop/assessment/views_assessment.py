@@ -114,7 +114,8 @@ def reviews(request: HttpRequest) -> HttpResponse:
     _supervisor(request)
     return render(request, "assessment/reviews.html", {
         "exemptions": selectors.exemptions_pending(request.user)[:100],
-        "reviews": selectors.reviews_open(request.user)[:100]})
+        "reviews": selectors.reviews_open(request.user)[:100],
+        "callbacks": selectors.callbacks_due(request.user)})
 
 
 @require_POST

@@ -76,7 +76,9 @@ def test_report_downloads_and_exemption_decision(world: World) -> None:
     xlsx = client.get("/supervision/assessment/2026-10/report.xlsx")
     assert load_workbook(io.BytesIO(xlsx.content)).worksheets[0].cell(2, 2).value == world.department.name
     assert client.get("/supervision/assessment/2026-10/report.pdf").status_code == 404
-    assert client.get("/supervision/reviews/").status_code == 200
+    reviews = client.get("/supervision/reviews/")
     exemption = Exemption.objects.get()
+    assert reviews.status_code == 200
+    assert [t.pk for t, _due, _n in reviews.context["callbacks"]] == [exemption.ticket_id]
     client.post(f"/supervision/exemptions/{exemption.pk}/decide/", {"decision": "approve"})
     assert Exemption.objects.get().decision == "approve"
