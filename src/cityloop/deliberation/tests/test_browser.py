@@ -4,9 +4,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
 
 from cityloop.conftest import World
-from cityloop.deliberation.models import Ballot, Topic
+from cityloop.deliberation.models import Ballot, Statement, StatementVote, Topic
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -103,5 +104,17 @@ def test_a_deliberation_from_topic_to_completion(world: World, browser_page: Any
         assert step in history
     assert page.locator("details > summary", has_text="Adopt a resolution").count() == 0
     browser_page.shot("deliberation-topic")
+
+    # the online deliberation's group map, drawn by ECharts from the page's own JSON
+    statements = [Statement.objects.create(topic=topic, text=f"意见{j}", status="approved", created_at=topic.created_at)
+                  for j in range(8)]
+    people = get_user_model().objects.bulk_create(get_user_model()(username=f"p{i}") for i in range(20))
+    StatementVote.objects.bulk_create(
+        StatementVote(statement=st, participant=p, value=1 if j >= 6 else (1 if (i < 10) == (j < 3) else -1))
+        for i, p in enumerate(people) for j, st in enumerate(statements))
+    browser_page.go(f"/deliberation/{topic.pk}/statements/")
+    page.wait_for_selector("#group-map canvas")
+    assert "意见6" in page.locator("ul.consensus").inner_text()
+    browser_page.shot("deliberation-groups")
     assert errors == []
     assert browser_page.outside == []
