@@ -122,3 +122,19 @@ def test_bad_input_is_refused_and_nothing_written(world: World, field: str, over
     assert caught.value.code == code
     assert not Ticket.objects.exists()
     assert not IntakeAnalysis.objects.exists()
+
+
+def test_suggestions_carry_units_and_answers(world: World, model_dir: Path) -> None:
+    from cityloop.dispatch.models import CatalogueEntry
+    from cityloop.intelligence.knowledge import reset_knowledge_index
+    from cityloop.intelligence.models import KnowledgeArticle
+
+    activate("category", model_dir)
+    suggest.reset_dispatch_model()
+    CatalogueEntry.objects.create(category=world.category, area=world.city, unit=world.department)
+    KnowledgeArticle.objects.create(title="垃圾清运时间", question="垃圾什么时候清运", answer="每天早晚各清运一次。")
+    reset_knowledge_index()
+    suggestions = intake_suggestions("门口垃圾没人清运\n垃圾桶满了", 30.605, 114.305)
+    assert suggestions["units"][0]["id"] == world.department.pk
+    assert suggestions["answers"][0]["title"] == "垃圾清运时间"
+    assert intake_suggestions("", None, None) == {"categories": [], "units": [], "duplicates": [], "answers": []}
