@@ -21,6 +21,7 @@ from cityloop.network.models import (
     Need,
     OfficeBuilding,
     PartyMember,
+    PolicyMeasure,
     Project,
     ProjectStatus,
     Rating,
@@ -283,3 +284,19 @@ def project_progress(*, actor: Any, project_id: int, progress: int) -> Project:
         audit_record(actor=actor, action="network.project_progress", object_type="project",
                      object_id=project.pk, data={"progress": progress, "status": project.status})
     return project
+
+
+def measure_progress(*, actor: Any, measure_id: int, progress: int) -> PolicyMeasure:
+    """Record the progress of a measure of a building's policy (一楼一策)."""
+    if not 0 <= progress <= 100:
+        raise InvalidInput(_("Progress is a percentage from 0 to 100."), details={"field": "progress"})
+    with transaction.atomic():
+        measure = PolicyMeasure.objects.select_for_update().select_related("policy").filter(pk=measure_id).first()
+        if measure is None:
+            raise NotFound(_("Not found."))
+        access_object(actor, VIEW, OfficeBuilding.objects.all(), pk=measure.policy.building_id)
+        before, measure.progress = measure.progress, progress
+        measure.save()
+        audit_record(actor=actor, action="network.measure_progress", object_type="policy_measure",
+                     object_id=measure.pk, data={"from": before, "to": progress})
+    return measure

@@ -12,6 +12,7 @@ urlpatterns = [
     path("offices/<int:building_id>/", views.office, name="office"),
     path("enterprises/<int:enterprise_id>/rate/", views.enterprise_rate, name="rate"),
     path("follow-ups/<int:follow_up_id>/done/", views.follow_up_done, name="follow_up_done"),
+    path("measures/<int:measure_id>/progress/", views.measure_progress, name="measure_progress"),
     path("organisations/", views.organisations, name="organisations"),
     path("members/<int:member_id>/volunteer/", views.volunteer, name="volunteer"),
     path("meetings/", views.meetings, name="meetings"),

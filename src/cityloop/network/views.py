@@ -23,7 +23,7 @@ from cityloop.network.forms import (
 )
 from cityloop.network.models import BuildingGroup, JointMeeting, Need
 from cityloop.security.access import access_object
-from cityloop.security.grants import VIEW
+from cityloop.security.grants import CREATE, VIEW
 
 
 def _staff(request: HttpRequest) -> None:
@@ -63,6 +63,11 @@ def leader_report(request: HttpRequest, group_id: int) -> HttpResponse:
     group = BuildingGroup.objects.select_related("building").filter(pk=group_id).first()
     if group is None:
         raise Http404
+    if group.leader_id != request.user.pk:
+        try:
+            access_object(request.user, CREATE, BuildingGroup.objects.all(), pk=group_id)
+        except NotFound as exc:
+            raise Http404 from exc
     form = ReportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -274,3 +279,25 @@ def import_data(request: HttpRequest) -> HttpResponse:
         except ApplicationError as exc:
             _refused(request, exc, form)
     return render(request, "network/import.html", {"form": form, "report": report})
+
+
+@require_POST
+@login_required
+def measure_progress(request: HttpRequest, measure_id: int) -> HttpResponse:
+    from cityloop.network.models import PolicyMeasure
+
+    measure = PolicyMeasure.objects.select_related("policy").filter(pk=measure_id).first()
+    if measure is None:
+        raise Http404
+    form = ProgressForm(request.POST)
+    if form.is_valid():
+        try:
+            services.measure_progress(actor=request.user, measure_id=measure_id,
+                                      progress=form.cleaned_data["progress"])
+        except ApplicationError as exc:
+            _refused(request, exc)
+        else:
+            messages.success(request, _("Progress saved."))
+    else:
+        messages.error(request, _("Progress is a percentage from 0 to 100."))
+    return redirect("network:office", building_id=measure.policy.building_id)

@@ -202,3 +202,16 @@ def test_workload_per_community(world: World) -> None:
     assert [(r.community, r.workers, r.households, r.open_tickets) for r in rows] == [(net.committee, 2, 1, 2)]
     assert rows[0].tickets_per_worker == 1.0
     assert sorted(w.name_masked for w in selectors.workers(net.users["community"])) == sorted(["吴*", "周*"])
+
+
+def test_policy_measure_progress(world: World) -> None:
+    from cityloop.network.models import BuildingPolicy, PolicyMeasure
+
+    net = make_network(world)
+    policy = BuildingPolicy.objects.create(building=net.office, summary="一楼一策")
+    measure = PolicyMeasure.objects.create(policy=policy, text="企业服务专员包联", owner="党建服务站")
+    assert services.measure_progress(actor=net.users["community"], measure_id=measure.pk, progress=50).progress == 50
+    with pytest.raises(InvalidInput):
+        services.measure_progress(actor=net.users["community"], measure_id=measure.pk, progress=101)
+    with pytest.raises(NotFound):
+        services.measure_progress(actor=net.users["other_leader"], measure_id=measure.pk, progress=60)
