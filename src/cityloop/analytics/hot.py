@@ -27,7 +27,8 @@ PLACE_SUFFIXES = ("小区", "花园", "花苑", "家园", "新城", "公寓", "�
                   "中学", "学校", "幼儿园", "医院", "公司", "物业", "市场", "公园", "路", "街", "巷", "村", "站", "湾",
                   "苑", "城")
 # Characters that never sit inside a place name: a name is looked for between them.
-BREAKS = re.compile(r"[的了在是和与及把对从到向约被给让将为而不于且全都也就还已各个这那我你他她们请问要能会有无入设置找次"
+BREAKS = re.compile(r"[的了在是和与及把对从到向约被给让将为而不于且全都也就还已各个这那我你他她们"
+                    r"请问要能会有无入设置找次"
                     r"、，,。.？?！!：:；;（）()“”\"'《》【】\[\]—\-~～/\s]+")
 CJK = re.compile(r"[一-龥]")
 # Administrative prefixes that carry no place of their own in fj3 (anonymised: A市, A3区, A7县, 西地省).
