@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -173,7 +174,11 @@ def follow_up_done(request: HttpRequest, follow_up_id: int) -> HttpResponse:
         services.follow_up_done(actor=request.user, follow_up_id=follow_up_id)
     except ApplicationError as exc:
         _refused(request, exc)
-    return redirect(request.POST.get("next") or "network:offices")
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        target = ""
+    return redirect(target or "network:offices")
 
 
 @login_required

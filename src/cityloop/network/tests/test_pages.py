@@ -171,3 +171,15 @@ def test_demo_network_on_the_generated_city() -> None:
     for url in ("/network/", "/network/offices/", "/network/meetings/", "/network/workers/",
                 f"/network/meetings/{JointMeeting.objects.get().pk}/"):
         assert client.get(url).status_code == 200, url
+
+
+def test_follow_up_done_stays_on_this_site(world: World) -> None:
+    from cityloop.network.services import enterprise_rate
+
+    net = make_network(world)
+    follow_up = enterprise_rate(actor=net.users["community"], enterprise_id=net.enterprise.pk, rating="red")
+    assert follow_up is not None
+    client = signed_in(net.users["community"])
+    response = client.post(f"/network/follow-ups/{follow_up.pk}/done/", {"next": "https://evil.example/"})
+    assert response["Location"] == "/network/offices/"
+    assert signed_in(net.users["other_leader"]).post(f"/network/follow-ups/{follow_up.pk}/done/").status_code == 404
