@@ -7,8 +7,10 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils.translation import gettext as _
 
 from cityloop.demo.city import DEMO_PASSWORD, load_city
+from cityloop.demo.knowledge import knowledge_load_demo
 from cityloop.demo.management.commands.simulate import report
 from cityloop.demo.simulate import simulate
+from cityloop.network.demo import network_demo_build
 from cityloop.organisation.models import Membership
 from cityloop.tickets.models import Ticket
 
@@ -34,6 +36,9 @@ class Command(BaseCommand):
             report(self.stdout.write, simulate(seed=options["seed"], log=self.stdout.write))
         else:
             load_city()  # the demo accounts exist even when the tickets came from elsewhere
+        # Both only add what is missing, so a restart changes nothing.
+        network_demo_build(options["seed"])
+        knowledge_load_demo()
         self.print_accounts()
         if options["no_serve"]:
             return
