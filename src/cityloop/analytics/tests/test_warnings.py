@@ -129,3 +129,22 @@ def test_monthly_problem_chosen_from_the_month_and_assigned(world: Any) -> None:
                                      unit_id=world.street_office.pk)
     assert problem.lead_unit_id == world.street_office.pk
     assert monthly_candidates(month=dt.date(2026, 4, 1)) == []
+
+
+def test_warning_pages_and_dismiss_through_the_page(world: Any) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    warning = _warning(world)
+    client = Client()
+    client.force_login(world.users["analyst"])
+    assert warning.title in client.get(reverse("analytics:warnings")).content.decode()
+    url = reverse("analytics:warning", args=[warning.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"action": "dismiss", "reason": ""})
+    assert response.status_code == 200  # the refusal is shown on the page
+    assert client.post(url, {"action": "dismiss", "reason": "重复预警"}).status_code == 302
+    warning.refresh_from_db()
+    assert warning.status == WarningStatus.DISMISSED
+    client.force_login(world.users["handler"])  # not an analyst: no warnings page
+    assert client.get(url).status_code == 403
