@@ -108,31 +108,39 @@ def main() -> None:  # noqa: PLR0915  (one script, top to bottom)
         Ticket.objects.bulk_create(rows, batch_size=1000)
     ids = [t.pk for t in rows]
 
-    found: list[list[tuple[int, float, bool]]] = []  # per query: (candidate id, score, is its original)
-    for problem, phrase, case, lat, lon, original in queries:
-        code, phrases = PROBLEMS[problem]
-        text_place = place(rng, case)
-        words = phrases[phrase]
-        candidates = duplicate_candidates(title=f"{text_place}{words}"[:60], description=f"{text_place}{words}。",
-                                          latitude=lat, longitude=lon, category=categories[code])
-        target = ids[original] if original is not None else None
-        found.append([(c.ticket_id, c.score, c.ticket_id == target) for c in candidates])
-    recall5 = sum(any(hit for _, _, hit in f) for f in found[:CASES]) / CASES
+    def run() -> list[list[tuple[int, bool, bool]]]:
+        """Per query: (candidate id, proposed for merging, is the query's original)."""
+        found = []
+        for problem, phrase, case, lat, lon, original in queries:
+            code, phrases = PROBLEMS[problem]
+            text_place = place(random.Random(case), case)
+            words = phrases[phrase]
+            candidates = duplicate_candidates(title=f"{text_place}{words}"[:60], description=f"{text_place}{words}。",
+                                              latitude=lat, longitude=lon, category=categories[code])
+            target = ids[original] if original is not None else None
+            found.append([(c.ticket_id, c.suggest_merge, c.ticket_id == target) for c in candidates])
+        return found
 
-    def merges(threshold: float) -> tuple[float, float, int]:
-        proposed = [hit for f in found for _, score, hit in f if score >= threshold]
+    def merges(found: list[list[tuple[int, bool, bool]]]) -> tuple[float, float, int]:
+        proposed = [hit for f in found for _, merge, hit in f if merge]
         precision = sum(proposed) / len(proposed) if proposed else 1.0
-        recall = sum(any(hit and s >= threshold for _, s, hit in f) for f in found[:CASES]) / CASES
+        recall = sum(any(hit and merge for _, merge, hit in f) for f in found[:CASES]) / CASES
         return precision, recall, len(proposed)
 
+    chosen = duplicates.MERGE_THRESHOLD, duplicates.MERGE_MARGIN
     print(f"{len(rows)} open tickets; {CASES} duplicate queries, {NEGATIVES} queries without a duplicate")
-    print("threshold sweep (merge precision / merge recall / merges proposed):")
-    for threshold in (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6):
-        precision, recall, n = merges(threshold)
-        print(f"  {threshold:.2f}: {precision:.4f} / {recall:.4f} / {n}")
-    precision, recall, n = merges(duplicates.MERGE_THRESHOLD)
+    print("sweep: threshold, margin → merge precision / merge recall / merges proposed")
+    for margin in (0.05, 0.1, 0.15):
+        for threshold in (0.1, 0.15, 0.2, 0.3):
+            duplicates.MERGE_THRESHOLD, duplicates.MERGE_MARGIN = threshold, margin
+            precision, recall, n = merges(run())
+            print(f"  {threshold:.2f}, {margin:.2f} → {precision:.4f} / {recall:.4f} / {n}")
+    duplicates.MERGE_THRESHOLD, duplicates.MERGE_MARGIN = chosen
+    found = run()
+    recall5 = sum(any(hit for _, _, hit in f) for f in found[:CASES]) / CASES
+    precision, recall, n = merges(found)
     print(f"recall@5 {recall5:.4f} (target 0.95)")
-    print(f"at MERGE_THRESHOLD {duplicates.MERGE_THRESHOLD}: merge precision {precision:.4f} (target 0.95), "
+    print(f"at MERGE_THRESHOLD {chosen[0]}, MERGE_MARGIN {chosen[1]}: merge precision {precision:.4f} (target 0.95), "
           f"merge recall {recall:.4f}, {n} merges proposed")
     sys.stdout.flush()
 
