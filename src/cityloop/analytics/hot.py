@@ -28,7 +28,7 @@ PLACE_SUFFIXES = ("小区", "花园", "花苑", "家园", "新城", "公寓", "�
                   "苑", "城")
 # Characters that never sit inside a place name: a name is looked for between them.
 BREAKS = re.compile(r"[的了在是和与及把对从到向约被给让将为而不于且全都也就还已各个这那我你他她们"
-                    r"请问要能会有无入设置找次"
+                    r"请问要能会无入设置找次"
                     r"、，,。.？?！!：:；;（）()“”\"'《》【】\[\]—\-~～/\s]+")
 CJK = re.compile(r"[一-龥]")
 # Administrative prefixes that carry no place of their own in fj3 (anonymised: A市, A3区, A7县, 西地省).
@@ -39,6 +39,11 @@ GENERIC = {"小区", "道路", "马路", "公路", "街道", "农村", "学校",
 NOT_PLACES = ("跑路", "出路", "道路", "马路", "思路", "线路", "套路", "门路", "网站", "车站", "进城", "城市")
 NOISE_PREFIX = re.compile(r"^(关于|反映|请问|投诉|建议|举报|咨询|希望|要求|请求|强烈|恳请|请|对|在|的|我|是|和|与|及)+")
 SPACE = re.compile(r"\s+")
+# Stock phrases of complaints that say nothing about the matter (they would make unrelated messages alike).
+BOILERPLATE = re.compile(r"希望尽快(处理|解决)|请(相关部门)?尽快(处理|解决)|存在安全隐患|严重影响(生活|休息|出行)|"
+                         r"反复出现|"
+                         r"至今未解决|多日无人处理|无人处理|无人管|请求(处理|解决)|[请望]予?解决|谢谢|急+")
+AREA_LEVEL = ("街道", "社区", "区", "县")
 
 
 @dataclass
@@ -117,6 +122,13 @@ def read_fj3(path: Path) -> list[Message]:
     return out
 
 
+def _key_places(places: list[str]) -> list[str]:
+    """The places a message is grouped by: the named ones (estates, roads, companies ...), the street or
+    community only when nothing more precise is named."""
+    precise = [p for p in places if not p.endswith(AREA_LEVEL)]
+    return precise[:2] if precise else places[:1]
+
+
 def _tfidf(docs: list[str]) -> Any:
     """Character 1-2-gram TF-IDF, hashed (no vocabulary to build and sort), rows of unit length."""
     counts = HashingVectorizer(analyzer="char", ngram_range=(1, 2), n_features=2**20, alternate_sign=False,
@@ -129,12 +141,12 @@ def hot_issues(messages: list[Message], *, top: int = 10, similar: float = 0.3, 
     n = len(messages)
     if n == 0:
         return []
-    place_lists = [places_in(m.subject) or places_in(m.text[:200]) or ([m.area_name] if m.area_name else [])
-                   for m in messages]
+    place_lists = [_key_places(places_in(m.subject) or places_in(m.text[:200]) or
+                               ([m.area_name] if m.area_name else [])) for m in messages]
     # Within a place, the matter is what is compared: the place names themselves are taken out of the text.
     docs = []
     for m, ps in zip(messages, place_lists, strict=True):
-        doc = m.subject + " " + m.subject + " " + m.text[:120]
+        doc = BOILERPLATE.sub(" ", m.subject + " " + m.subject + " " + m.text[:120])
         for p in ps:
             doc = doc.replace(p, " ")
         docs.append(doc)
@@ -154,11 +166,16 @@ def hot_issues(messages: list[Message], *, top: int = 10, similar: float = 0.3, 
         rows += idx[a].tolist()
         cols += idx[b].tolist()
     # Near duplicate subjects join without a shared place (chunked to keep memory small).
-    S = _tfidf([m.subject for m in messages])
+    S = _tfidf([BOILERPLATE.sub(" ", m.subject) for m in messages])
+    sets = [set(ps) - {m.area_name} for m, ps in zip(messages, place_lists, strict=True)]
     for start in range(0, n, 1000):
         sim = (S[start:start + 1000] @ S.T).toarray()
         a, b = np.nonzero(sim >= very_similar)
-        keep = a + start < b
+        # ... but never across two different named places: the same matter elsewhere is another issue.
+        keep = np.array([i + start < j and (not sets[i + start] or not sets[j] or bool(sets[i + start] & sets[j]))
+                         for i, j in zip(a.tolist(), b.tolist(), strict=True)], dtype=bool)
+        if keep.size == 0:
+            continue
         rows += (a[keep] + start).tolist()
         cols += b[keep].tolist()
     from scipy.sparse import coo_matrix

@@ -36,7 +36,8 @@ class Command(BaseCommand):
         else:
             since = clock.now() - dt.timedelta(days=options["days"])
             messages = platform_messages(
-                Ticket.objects.filter(created_at__gte=since).exclude(channel="analysis").order_by()
+                Ticket.objects.filter(created_at__gte=since).exclude(channel="analysis")
+                .exclude(ticket_type="inquiry").order_by()
                 .values_list("pk", "title", "description", "created_at", "citizen_phone", "area__name"))
         for issue in hot_issues(messages, top=options["top"]):
             span = f"{issue.first:%Y-%m-%d}..{issue.last:%Y-%m-%d}" if issue.first and issue.last else ""
