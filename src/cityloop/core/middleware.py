@@ -22,9 +22,9 @@ class LanguageMiddleware:
         else:
             chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
             language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
-        translation.activate(language)
-        request.LANGUAGE_CODE = translation.get_language()
-        response = self.get_response(request)
+        with translation.override(language):  # and back afterwards: a thread serves many requests
+            request.LANGUAGE_CODE = translation.get_language()
+            response = self.get_response(request)
         patch_vary_headers(response, ("Accept-Language", "Cookie"))
         response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         return response

@@ -148,6 +148,9 @@ CELERY_BEAT_SCHEDULE = {
     "security-scan": {"task": "cityloop.security.tasks.security_scan_task", "schedule": 3600.0},
     # A building's group leader hears of new tickets in the building (once each, within minutes).
     "building-leaders": {"task": "cityloop.network.tasks.building_leader_notify_recent_task", "schedule": 300.0},
+    # Citizens who raised an issue at a deputies' reception hear when its ticket is answered.
+    "reception-follow-up": {"task": "cityloop.participation.tasks.reception_issues_follow_tickets_task",
+                            "schedule": 300.0},
 }
 
 # The platform's own settings.
