@@ -3,6 +3,7 @@
 import datetime as dt
 
 import numpy as np
+from django.db.models import Q
 
 from cityloop.assessment.choices import CallbackOutcome, Decision
 from cityloop.assessment.engine import ACTION_CODES, MISSING, NEVER, SAT_CODES, Log
@@ -34,14 +35,26 @@ def _per_ticket(index: dict[int, int], n: int, rows: list[tuple[int, dt.datetime
     return out
 
 
-def load_log(*, as_of: dt.datetime) -> Log:
-    """Events up to `as_of` of every ticket, and the tickets' deadlines, category and place."""
-    tickets = list(Ticket.objects.order_by("pk").values_list("pk", "contact_due", "complete_due", "category_id",
+def relevant_since(start: dt.datetime) -> Q:
+    """Tickets that can count in a month starting at `start`: every measure of the month needs an event or a
+    deadline at or after `start`, and the ticket row holds the latest of each (a later reassignment moves
+    `dispatched_at` later still)."""
+    attempts = CallbackAttempt.objects.filter(at__gte=start).values("ticket_id")
+    return (Q(dispatched_at__gte=start) | Q(closed_at__gte=start) | Q(complete_due__gte=start)
+            | Q(contact_due__gte=start) | Q(pk__in=attempts))
+
+
+def load_log(*, as_of: dt.datetime, since: dt.datetime | None = None) -> Log:
+    """Events up to `as_of` and the deadlines, category and place of every ticket (or only of those that can
+    count in a month starting at `since`)."""
+    rows = Ticket.objects.filter(relevant_since(since)) if since is not None else Ticket.objects.all()
+    tickets = list(rows.order_by("pk").values_list("pk", "contact_due", "complete_due", "category_id",
                                                               "area_path"))
     t_id = np.array([t[0] for t in tickets], dtype=np.int64)
     index = {int(pk): i for i, pk in enumerate(t_id)}
     paths = np.array([t[4] or "" for t in tickets], dtype=object)
-    events = list(TicketEvent.objects.filter(action__in=list(ACTION_CODES), at__lte=as_of)
+    events_of = TicketEvent.objects.filter(ticket__in=rows.values("pk")) if since is not None else TicketEvent.objects
+    events = list(events_of.filter(action__in=list(ACTION_CODES), at__lte=as_of)
                   .order_by("ticket_id", "at", "pk")
                   .values_list("ticket_id", "action", "at", "data__unit", "data__resolved", "data__satisfaction"))
     ev_ticket = np.array([index[e[0]] for e in events], dtype=np.int64)

@@ -171,7 +171,7 @@ def assessment_tickets(user: Any, *, month: dt.date, kind: str, scope_id: int, m
     if cell is None:
         return Ticket.objects.none()
     _first, start, end = month_bounds(month)
-    log = load_log(as_of=cell.as_of)
+    log = load_log(as_of=cell.as_of, since=start)
     measures = engine.ticket_measures(log, start, end, cell.as_of)
     keys = engine.scope_keys(log, measures)[kind]
     ids = log.t_id[measures.flags[measure] & (keys == scope_id)].tolist()

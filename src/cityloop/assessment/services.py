@@ -175,7 +175,7 @@ def assessment_recompute(*, month: str | dt.date, as_of: dt.datetime) -> dict[tu
     from cityloop.assessment.extract import load_log
 
     first, start, end = month_bounds(month)
-    return engine.compute(load_log(as_of=as_of), start, end, as_of, weights_for(first.year))
+    return engine.compute(load_log(as_of=as_of, since=start), start, end, as_of, weights_for(first.year))
 
 
 def assessment_compute(*, month: str | dt.date, actor: Any = None,

@@ -140,6 +140,15 @@ def test_simulated_city_compute_and_verify(city: None) -> None:
         call_command("assessment", "compute", "--month", "2026-10", stdout=out)
         call_command("assessment", "verify", "--month", "2026-10", stdout=out)
     assert "match" in out.getvalue()
+    # the extract of the month's relevant tickets gives the same figures as the whole log
+    from cityloop.assessment import engine
+    from cityloop.assessment.extract import load_log
+
+    stored = AssessmentResult.objects.filter(period=dt.date(2026, 10, 1))
+    as_of = stored[0].as_of
+    _first, start, end = services.month_bounds("2026-10")
+    whole = engine.compute(load_log(as_of=as_of), start, end, as_of, services.weights_for(2026))
+    assert whole == {(r.scope_kind, r.scope_id): r.figures for r in stored}
     total = AssessmentResult.objects.get(scope_kind="city").figures
     units = AssessmentResult.objects.filter(scope_kind="unit")
     assert total["response_due"] == sum(r.figures["response_due"] for r in units) > 100
