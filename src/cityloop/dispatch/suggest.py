@@ -88,6 +88,7 @@ class _Evidence:
     vectorizer: TfidfVectorizer | None = None
     matrix: sparse.csr_matrix | None = None
     units: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    transposed: sparse.csr_matrix | None = None  # the index transposed once, not at every query
 
     @classmethod
     def build(cls, examples: Sequence[Example], returns: Sequence[tuple[tuple[str, ...], tuple[str, ...], int]]
@@ -105,18 +106,19 @@ class _Evidence:
                                                   min_df=2, dtype=np.float32)
             try:
                 evidence.matrix = evidence.vectorizer.fit_transform([e.text for e in examples]).tocsr()
+                evidence.transposed = evidence.matrix.T.tocsr()
             except ValueError:  # no term in two texts: too little history for the text signal
                 evidence.vectorizer = None
             evidence.units = np.array([e.unit_id for e in examples], dtype=np.int64)
         return evidence
 
     def text_votes(self, texts: Sequence[str]) -> list[dict[int, float]]:
-        if self.vectorizer is None or self.matrix is None or not texts:
+        if self.vectorizer is None or self.transposed is None or not texts:
             return [{} for _ in texts]
         votes = []
         queries = self.vectorizer.transform(texts)
         for start in range(0, len(texts), 256):
-            block = (queries[start:start + 256] @ self.matrix.T).toarray()
+            block = (queries[start:start + 256] @ self.transposed).toarray()
             for row in block:
                 k = min(NEIGHBOURS, row.size)
                 best = np.argpartition(-row, k - 1)[:k]
