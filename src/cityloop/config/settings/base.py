@@ -146,6 +146,8 @@ CELERY_BEAT_SCHEDULE = {
     "ticket-flag-overdue": {"task": "cityloop.tickets.tasks.ticket_flag_overdue_task", "schedule": 300.0},
     "audit-seal": {"task": "cityloop.security.tasks.audit_seal_task", "schedule": 60.0},
     "security-scan": {"task": "cityloop.security.tasks.security_scan_task", "schedule": 3600.0},
+    # Early warning: concentrated, trending and emerging risks found once a day.
+    "analyse": {"task": "cityloop.analytics.tasks.analyse_task", "schedule": 86400.0},
     # A building's group leader hears of new tickets in the building (once each, within minutes).
     "building-leaders": {"task": "cityloop.network.tasks.building_leader_notify_recent_task", "schedule": 300.0},
     # Citizens who raised an issue at a deputies' reception hear when its ticket is answered.
