@@ -28,7 +28,7 @@ CENTRE_SPACING_M = h3.average_hexagon_edge_length(CELL_RESOLUTION, "m") * math.s
 # A merge is proposed only for the best candidate, of the same category, with at least this similarity and this
 # lead over the runner-up (tuned on benchmarks/duplicates: a place said the same way makes another problem at
 # the same spot look alike; the lead and the category keep it from being proposed). Others are only shown.
-MERGE_THRESHOLD = 0.3
+MERGE_THRESHOLD = 0.2
 MERGE_MARGIN = 0.05
 PUNCTUATION = re.compile(r"[\s，。、！？；：,.!?;:“”\"'（）()【】\[\]\-—…]+")
 
