@@ -49,7 +49,7 @@ def main() -> None:
     for pk, lat, lon in list(Ticket.objects.values_list("pk", "latitude", "longitude")):
         Ticket.objects.filter(pk=pk).update(cell=Ticket.cell_of(lat, lon))  # the generator leaves cells empty
     knowledge_load_demo()
-    call_command("classifier", "retrain", "--out", str(folder / "models" / "category-v1"), "--activate",
+    call_command("classifier", "retrain", "--out", str(folder / "category-v1"), "--activate",
                  verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
     user = get_user_model().objects.create_user("bench-dispatcher", "d@example.org", "pw")
     centre = Unit.objects.filter(kind=UnitKind.CENTRE).first()
