@@ -1,5 +1,6 @@
 """REST endpoints for the ticket loop: create, list, read, events, and every workflow action."""
 
+from enum import Enum
 from typing import Any
 
 from django.http import HttpRequest
@@ -21,10 +22,13 @@ from cityloop.tickets.schemas import (
     TransitionIn,
     ValidationErrorOut,
 )
-from cityloop.tickets.workflow import action_label
+from cityloop.tickets.workflow import SYSTEM, TRANSITIONS, action_label
 
 router = Router(tags=["tickets"], auth=API_AUTH)
-ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ValidationErrorOut}
+ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ValidationErrorOut}
+# The actions a person may request (the platform's own, like flagging overdue work, are not offered).
+Action = Enum("Action", {t.action: t.action for t in TRANSITIONS.values() if t.permission != SYSTEM},  # type: ignore[misc]
+              type=str)
 
 
 def _ticket_out(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
@@ -74,12 +78,13 @@ def ticket_list(request: HttpRequest, filters: Query[TicketFilters]) -> Any:
              "sla_state": sla.sla_state(t)} for t in tickets.order_by("-created_at", "-id")]
 
 
-@router.get("/tickets/{ticket_id}", response={200: TicketOut, 404: ErrorOut}, operation_id="ticket_get")
+@router.get("/tickets/{ticket_id}", response={200: TicketOut, 404: ErrorOut, 422: ValidationErrorOut},
+            operation_id="ticket_get")
 def ticket_get(request: HttpRequest, ticket_id: int) -> Any:
     return _ticket_out(request, selectors.ticket_get(request.user, ticket_id))
 
 
-@router.get("/tickets/{ticket_id}/events", response={200: list[EventOut], 404: ErrorOut},
+@router.get("/tickets/{ticket_id}/events", response={200: list[EventOut], 404: ErrorOut, 422: ValidationErrorOut},
             operation_id="ticket_event_list")
 def ticket_event_list(request: HttpRequest, ticket_id: int) -> Any:
     return [{"id": e.pk, "action": e.action, "action_label": action_label(e.action),
@@ -89,13 +94,13 @@ def ticket_event_list(request: HttpRequest, ticket_id: int) -> Any:
             for e in selectors.ticket_event_list(selectors.ticket_get(request.user, ticket_id))]
 
 
-@router.post("/tickets/{ticket_id}/actions/{action}", response={200: TicketOut, 400: ErrorOut, **ERRORS},
+@router.post("/tickets/{ticket_id}/actions/{action}", response={200: TicketOut, **ERRORS},
              operation_id="ticket_transition")
-def ticket_transition(request: HttpRequest, ticket_id: int, action: str, payload: TransitionIn) -> Any:
+def ticket_transition(request: HttpRequest, ticket_id: int, action: Action, payload: TransitionIn) -> Any:
     """Apply one workflow action (see docs/workflow.md for which action is allowed in which state)."""
     data = payload.dict()
     expected_version = data.pop("expected_version")
     data["satisfaction"] = data["satisfaction"] or ""
-    services.ticket_transition(ticket_id=ticket_id, action=action, actor=request.user,
+    services.ticket_transition(ticket_id=ticket_id, action=action.value, actor=request.user,
                                params=services.TransitionInput(**data), expected_version=expected_version)
     return _ticket_out(request, selectors.ticket_get(request.user, ticket_id))

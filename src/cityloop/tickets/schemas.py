@@ -3,6 +3,7 @@
 import datetime as dt
 
 from ninja import Field, Schema
+from pydantic import StrictFloat
 
 from cityloop.tickets.choices import Channel, Satisfaction, SlaState, Status, TicketType, Urgency
 
@@ -19,8 +20,9 @@ class TicketIn(Schema):
     citizen_phone: str = Field("", max_length=32, pattern=r"^[0-9+\- ]*$")
     citizen_email: str = Field("", max_length=254, pattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$")
     address: str = Field("", max_length=300)
-    latitude: float | None = Field(None, ge=-90, le=90)
-    longitude: float | None = Field(None, ge=-180, le=180)
+    # Strict: a boolean or a numeric string is refused rather than read as a coordinate.
+    latitude: StrictFloat | None = Field(None, ge=-90, le=90)
+    longitude: StrictFloat | None = Field(None, ge=-180, le=180)
 
 
 class TransitionIn(Schema):
