@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
+from django.utils import translation
 
 from cityloop.intelligence.knowledge import reset_knowledge_index
 from cityloop.organisation.choices import AreaKind, Role, UnitKind
@@ -21,6 +22,14 @@ from cityloop.tickets.calendar import reset_working_calendar
 from cityloop.tickets.defaults import calendar_seed, time_limits_seed
 from cityloop.tickets.models import Category
 from cityloop.tickets.sla import reset_time_limits
+
+
+@pytest.fixture(autouse=True)
+def _english_outside_requests() -> Iterator[None]:
+    """Service and command messages in English, so that tests read the English msgids; every request still
+    chooses its own language in the middleware (Chinese unless the person or client asked otherwise)."""
+    with translation.override("en"):
+        yield
 
 
 def square(lon: float, lat: float, size: float = 0.01) -> dict[str, Any]:

@@ -138,7 +138,7 @@ def test_import_reports_rejected_rows(world: World) -> None:
     # the page shows the same report; a file that is no workbook is refused on the field
     client = signed_in(net.users["community"])
     page = client.post("/network/import/", {"file": io.BytesIO(b"not excel")}).content.decode()
-    assert "This is not an Excel workbook" in page
+    assert "这不是 Excel 工作簿" in page  # "This is not an Excel workbook": the page speaks Chinese
 
 
 def test_demo_network(world: World) -> None:
