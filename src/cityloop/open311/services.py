@@ -1,6 +1,6 @@
 """Writes of the Open311 app: API keys and their quotas, and a posted service request becoming a ticket.
 
-A posted request goes through `cityloop.tickets.services.ticket_create` like every other channel, with
+A posted request goes through the intake pipeline (`cityloop.intake.services.ticket_intake`) like every other channel, with
 channel "open311", no actor (the citizen is anonymous to us; the key names the app) and an idempotency key,
 so that a retried POST returns the first ticket instead of making a second one:
 
@@ -25,7 +25,8 @@ from cityloop.open311.errors import Open311Error
 from cityloop.open311.models import Open311Key, Open311Request
 from cityloop.tickets.choices import Channel, TicketType
 from cityloop.tickets.models import Category
-from cityloop.tickets.services import TicketInput, ticket_create
+from cityloop.intake.services import ticket_intake
+from cityloop.tickets.services import TicketInput
 
 KEY_PREFIX = "o311_"
 TITLE_LENGTH = 60
@@ -119,8 +120,10 @@ def open311_request_submit(*, key: Open311Key, submission: Submission, idempoten
         citizen_name=submission.citizen_name, citizen_phone=submission.phone, citizen_email=submission.email,
         address=submission.address_string, latitude=submission.latitude, longitude=submission.longitude)
     with transaction.atomic():
-        ticket, created = ticket_create(actor=None, data=data, idempotency_key=idempotency_key,
-                                        client=f"open311:{key.prefix}")
+        # The same intake pipeline as every other channel: classification, place, duplicates, advice.
+        result = ticket_intake(actor=None, data=data, idempotency_key=idempotency_key,
+                               client=f"open311:{key.prefix}")
+        ticket, created = result.ticket, result.created
         record = Open311Request.objects.filter(ticket=ticket).first()
         if record is None:
             record = Open311Request.objects.create(
