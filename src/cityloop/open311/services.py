@@ -1,7 +1,7 @@
 """Writes of the Open311 app: API keys and their quotas, and a posted service request becoming a ticket.
 
-A posted request goes through the intake pipeline (`cityloop.intake.services.ticket_intake`) like every other channel, with
-channel "open311", no actor (the citizen is anonymous to us; the key names the app) and an idempotency key,
+A posted request goes through the intake pipeline (`cityloop.intake.services.ticket_intake`) like every other
+channel, with channel "open311", no actor (the citizen is anonymous to us; the key names the app) and an idempotency key,
 so that a retried POST returns the first ticket instead of making a second one:
 
 * a client that sends an `Idempotency-Key` header gets exactly that key (scoped to its API key);
@@ -21,11 +21,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cityloop.core import clock
+from cityloop.intake.services import ticket_intake
 from cityloop.open311.errors import Open311Error
 from cityloop.open311.models import Open311Key, Open311Request
 from cityloop.tickets.choices import Channel, TicketType
 from cityloop.tickets.models import Category
-from cityloop.intake.services import ticket_intake
 from cityloop.tickets.services import TicketInput
 
 KEY_PREFIX = "o311_"
