@@ -1,7 +1,8 @@
 """Writes of the Open311 app: API keys and their quotas, and a posted service request becoming a ticket.
 
 A posted request goes through the intake pipeline (`cityloop.intake.services.ticket_intake`) like every other
-channel, with channel "open311", no actor (the citizen is anonymous to us; the key names the app) and an idempotency key,
+channel, with channel "open311", no actor (the citizen is anonymous to us; the key names the app) and an
+idempotency key,
 so that a retried POST returns the first ticket instead of making a second one:
 
 * a client that sends an `Idempotency-Key` header gets exactly that key (scoped to its API key);
