@@ -1,5 +1,6 @@
 """The REST API: one NinjaAPI, one router per app, errors as JSON with a stable `code`."""
 
+import logging
 from typing import Any
 
 from django.db import DatabaseError, OperationalError
@@ -13,6 +14,7 @@ from cityloop.core.conf import platform_setting
 from cityloop.core.errors import ApplicationError
 from cityloop.tickets.api import router as tickets_router
 
+log = logging.getLogger(__name__)
 api = NinjaAPI(title="CityLoop API", version="1", urls_namespace="api",
                description="The 12345 citizen service hotline closed loop: intake, dispatch, handling, assessment.",
                throttle=[AnonRateThrottle(platform_setting("API_RATE_ANONYMOUS")),
@@ -85,6 +87,7 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 @api.exception_handler(OperationalError)
 def on_database_unavailable(request: HttpRequest, exc: DatabaseError) -> HttpResponse:
+    log.error("database error answered with 503", exc_info=exc)
     return api.create_response(request, {"code": "service_unavailable",
                                          "message": _("The service is busy; try again in a moment."),
                                          "details": {}}, status=503)

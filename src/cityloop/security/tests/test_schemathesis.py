@@ -5,10 +5,13 @@ token; each response must not be a server error and must conform to the document
 headers, body schema). Bounded so that the whole run stays well under a minute.
 """
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core import signals
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 
 from cityloop.config.wsgi import application
@@ -36,6 +39,17 @@ KNOWN_DEVIATIONS: dict[str, tuple[Any, str]] = {  # operation -> (check or check
 
 schema = schemathesis.openapi.from_path(DOCUMENT)
 schema.app = application
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection() -> Iterator[None]:
+    """The WSGI app is called directly, not through Django's test client, so do what that client does: keep
+    request signals from closing the connection that holds the test's transaction (PostgreSQL would lose it)."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
