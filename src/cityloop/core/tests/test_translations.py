@@ -302,7 +302,8 @@ def test_every_model_name_and_marked_field_name_is_chinese() -> None:
         name = model._meta.label
         for attribute in ("verbose_name", "verbose_name_plural"):
             value = getattr(model._meta, attribute)
-            if isinstance(value, Promise):
+            # Only names the model states: Django's own "<name>s" fallback plural is not a message to translate.
+            if isinstance(value, Promise) and attribute in model._meta.original_attrs:
                 labels[f"{name}.Meta.{attribute}"] = value
         for model_field in model._meta.get_fields(include_hidden=False):
             value = getattr(model_field, "verbose_name", None)
