@@ -72,9 +72,9 @@ def prepare(url: str) -> None:
     latencies = []
     columns = ("channel, ticket_type, urgency, is_complex, title, description, citizen_name, citizen_phone, "
                "citizen_email, address, area_path, status, version, unit_path, reply, satisfaction, "
-               "reopen_count, return_count, created_at, updated_at")
+               "reopen_count, return_count, place_method, created_at, updated_at")
     values = ["phone", "complaint", "normal", False, BODY["title"], BODY["description"], "王先生",
-              "13812345678", "", "", city.path, "received", 1, "", "", "", 0, 0]
+              "13812345678", "", "", city.path, "received", 1, "", "", "", 0, 0, ""]
     placeholders = ", ".join(["%s"] * (len(values) + 2))
     from django.db import transaction
     from django.utils import timezone
