@@ -21,12 +21,11 @@ Idempotent: each row's (source, external id) goes into `ImportedRow`, unique; a 
 so importing the same file twice adds nothing. The row key is the mapping's source plus the file's own key
 column (NYC "Unique Key", LA "SRNumber", tipdm 留言编号); `--source` separates files whose keys overlap.
 
-Fast path. `ticket_create` costs a few queries per ticket (category check, area lookup, insert, number
-update, event insert), about 100 tickets/s on SQLite; 100,000 historical rows would take tens of minutes.
+Fast path. `ticket_create` costs a few queries per ticket (category check, area lookup, id, insert, event,
+audit), about 100 tickets/s on SQLite; 100,000 historical rows would take tens of minutes.
 So the writer validates every row first (nothing is written when the file itself is bad), then writes in
 chunks of CHUNK rows, each in one transaction, with one executemany each for the tickets (their numbers made
-from the ids exactly as `ticket_create` makes them; the ids are drawn first, from PostgreSQL's sequence or
-above SQLite's highest, so that the numbers go in with the rows instead of a second write), the "receive"
+from the ids drawn first by `Ticket.reserve_ids`, exactly as `ticket_create` makes them), the "receive"
 events and the `ImportedRow`s; Django's bulk_create is avoided too (see `_Insert`). It mirrors
 `ticket_create` field by field: channel "import", no actor; area, area_path and place method/confidence from
 `resolve_place` (the address book, place names in the text, the map point) or the city root; created_at =
@@ -494,53 +493,14 @@ def _adapt_moment(moments: dict[dt.datetime, Any], value: dt.datetime | None) ->
     return adapted
 
 
-def _reserve_ids(count: int) -> list[int] | None:
-    """Ids for `count` new tickets, drawn before the insert so that the numbers go in with the rows.
-
-    PostgreSQL: from the id sequence. SQLite: above the highest id ever given (AUTOINCREMENT's sqlite_sequence),
-    safe because the transaction began IMMEDIATE and holds the write lock (should another writer slip in under
-    a different setting, the primary key refuses the chunk and it is retried). Other databases: None, and the
-    ids are read back after the insert.
-    """
-    table = Ticket._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                           [table, count])
-            return [int(r[0]) for r in cursor.fetchall()]
-        if connection.vendor == "sqlite":
-            qn = connection.ops.quote_name
-            cursor.execute(f"SELECT max({qn('id')}) FROM {qn(table)}")  # noqa: S608 - names from the model
-            highest = cursor.fetchone()[0] or 0
-            cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
-            sequence = cursor.fetchone()
-            first = max(highest, sequence[0] if sequence else 0) + 1
-            return list(range(first, first + count))
-    return None
-
-
 def _write_chunk_fast(source: str, rows: list[Row], root: tuple[int, str], now: dt.datetime) -> None:
     tickets = [{**row.data.__dict__, **_place(row, root), "created_at": row.created_at,
                 "updated_at": row.created_at, "idempotency_key": _idempotency_key(source, row.external_id)}
                for row in rows]
     moments: dict[dt.datetime, Any] = {}
-    ids = _reserve_ids(len(tickets))
-    if ids is not None:
-        for ticket, pk in zip(tickets, ids, strict=True):
-            ticket["id"] = pk
-            ticket["number"] = f"{timezone.localtime(ticket['created_at']):%Y%m%d}{pk:06d}"
-        _Insert(Ticket, tickets[0], moments).run(tickets)
-    else:
-        _Insert(Ticket, tickets[0], moments).run(tickets)
-        found = dict(Ticket.objects.filter(idempotency_key__in=[t["idempotency_key"] for t in tickets])
-                     .values_list("idempotency_key", "pk"))
-        for ticket in tickets:
-            ticket["id"] = found[ticket["idempotency_key"]]
-            ticket["number"] = f"{timezone.localtime(ticket['created_at']):%Y%m%d}{ticket['id']:06d}"
-        qn = connection.ops.quote_name
-        with connection.cursor() as cursor:
-            cursor.executemany(f"UPDATE {qn(Ticket._meta.db_table)} SET {qn('number')} = %s "  # noqa: S608
-                               f"WHERE {qn('id')} = %s", [(t["number"], t["id"]) for t in tickets])
+    for ticket, pk in zip(tickets, Ticket.reserve_ids(len(tickets)), strict=True):
+        ticket["id"], ticket["number"] = pk, Ticket.number_for(pk, ticket["created_at"])
+    _Insert(Ticket, tickets[0], moments).run(tickets)
     events = [{"ticket_id": t["id"], "action": "receive", "from_status": "", "to_status": Status.RECEIVED.value,
                "actor_id": None, "actor_unit_id": None, "at": t["created_at"], "note": ""} for t in tickets]
     _Insert(TicketEvent, events[0], moments).run(events)

@@ -47,8 +47,9 @@ class AuditEntry(models.Model):
     """
 
     at = models.DateTimeField(_("time"), db_index=True)
+    # indexed by audit_actor_time, which leads with it
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True,
-                              on_delete=models.PROTECT, related_name="+")
+                              on_delete=models.PROTECT, related_name="+", db_index=False)
     action = models.CharField(_("action"), max_length=64)
     object_type = models.CharField(_("object type"), max_length=64)
     object_id = models.CharField(_("object id"), max_length=64, blank=True)

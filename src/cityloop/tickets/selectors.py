@@ -49,9 +49,9 @@ def ticket_event_list(ticket: Ticket) -> QuerySet[TicketEvent]:
 
 def ticket_contact_shown(user: Any, ticket: Ticket) -> bool:
     """Whether the user sees the citizen's contact data unmasked; each time they do, the audit log notes it
-    (abnormal-access detection counts these reads)."""
+    (abnormal-access detection counts these reads), unless the data is their own or they recorded it."""
     shown = can(user, g.VIEW_CONTACT, ticket)
-    if shown and ticket.citizen_id != getattr(user, "pk", None):
+    if shown and getattr(user, "pk", None) not in (ticket.citizen_id, ticket.created_by_id):
         audit_record(actor=user, action="ticket.view_contact", object_type="ticket", object_id=ticket.pk)
     return shown
 

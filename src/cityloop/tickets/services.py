@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cityloop.core import clock
@@ -85,16 +84,15 @@ def ticket_create(*, actor: Any, data: TicketInput, idempotency_key: str = "",
     is_staff_member = bool(memberships_of(actor))
     try:
         with transaction.atomic():
+            pk = Ticket.reserve_ids(1)[0]
             ticket = Ticket.objects.create(
-                **data.__dict__, area_id=area.area_id, area_path=area.path, place_method=area.method,
-                place_confidence=area.confidence,
+                pk=pk, number=Ticket.number_for(pk, now), **data.__dict__, area_id=area.area_id,
+                area_path=area.path, place_method=area.method, place_confidence=area.confidence,
                 cell=Ticket.cell_of(data.latitude, data.longitude), created_at=now, updated_at=now,
                 citizen=actor if actor is not None and actor.is_authenticated and not is_staff_member else None,
                 created_by=actor if actor is not None and actor.is_authenticated else None,
                 idempotency_key=scoped_key,
             )
-            ticket.number = f"{timezone.localtime(now):%Y%m%d}{ticket.pk:06d}"
-            Ticket.objects.filter(pk=ticket.pk).update(number=ticket.number)
             _write_event(ticket, action="receive", from_status="", actor=actor, unit_id=None, at=now)
     except IntegrityError:
         # A retry: the first attempt's ticket is the answer (also when two retries raced).

@@ -15,7 +15,9 @@ STATIC_ROOT.mkdir()
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; production uses Argon2
 DATABASES = {"default": database_config(env("DATABASE_URL", f"sqlite:///{_TMP / 'test.sqlite3'}"))}
-DATABASES["default"]["TEST"] = {"NAME": None if "sqlite" in DATABASES["default"]["ENGINE"] else "test_cityloop"}
+# Its own name, so that two suites can run side by side on one PostgreSQL server.
+DATABASES["default"]["TEST"] = {"NAME": None if "sqlite" in DATABASES["default"]["ENGINE"]
+                                else env("CITYLOOP_TEST_DATABASE", "test_cityloop")}
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_BROKER_URL = "memory://"
 # Throttling is tested on purpose where it matters; elsewhere tests sign in freely.
