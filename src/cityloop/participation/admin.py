@@ -43,7 +43,7 @@ class QuestionInline(admin.TabularInline):
 
 @admin.register(Survey)
 class SurveyAdmin(admin.ModelAdmin):
-    list_display = ["title", "opens_at", "closes_at", "consultation"]
+    list_display = ["title", "opens_at", "closes_at", "consultation", "residents_of"]
     inlines = [QuestionInline]
 
 

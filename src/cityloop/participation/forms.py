@@ -174,3 +174,10 @@ class ScheduleForm(forms.Form):
     def __init__(self, *args: Any, stations: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.fields["station"].queryset = stations  # type: ignore[attr-defined]
+
+
+class ResidentListForm(forms.Form):
+    file = forms.FileField(label=_("Resident list (CSV UTF-8 or Excel .xlsx)"), widget=forms.ClearableFileInput(
+        attrs={"accept": ".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}),
+        help_text=_("Columns: 姓名 (name), 手机 (mobile phone) and/or 邮箱 (e-mail), optionally 楼栋 (building) and "
+                    "房号 (unit). The file replaces the community's list."))

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cityloop.core import clock
 from cityloop.core.models import TimeStampedModel
+from cityloop.organisation.choices import AreaKind
 from cityloop.organisation.models import Area, Unit
 from cityloop.participation.choices import (
     BookingChannel,
@@ -238,6 +239,11 @@ class Survey(TimeStampedModel):
     # Free-text answers to a survey of a consultation become opinions with the channel "survey".
     consultation = models.ForeignKey(Consultation, verbose_name=_("consultation"), null=True, blank=True,
                                      on_delete=models.SET_NULL, related_name="surveys")
+    # Only residents on the resident list of a community in this area may answer (empty: every verified resident).
+    residents_of = models.ForeignKey(
+        Area, verbose_name=_("only residents of"), null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        limit_choices_to={"kind__in": [AreaKind.CITY, AreaKind.DISTRICT, AreaKind.STREET, AreaKind.COMMUNITY]},
+        help_text=_("Leave empty to let every verified resident answer."))
     opens_at = models.DateTimeField(_("opens"))
     closes_at = models.DateTimeField(_("closes"))
 
@@ -271,10 +277,17 @@ class Question(models.Model):
 class SurveyResponse(models.Model):
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="responses")
     respondent = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    # For a survey restricted to listed residents: the listed resident's account key (`ListedResident.key`),
+    # so that someone on the list with a phone and an e-mail answers once, whichever account they use.
+    resident_key = models.CharField(max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(default=clock.now)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["survey", "respondent"], name="survey_response_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "respondent"], name="survey_response_once"),
+            models.UniqueConstraint(fields=["survey", "resident_key"], condition=~models.Q(resident_key=""),
+                                    name="survey_response_once_per_resident"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.survey_id} {self.respondent_id}"
@@ -289,6 +302,66 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.response_id} {self.question_id}"
+
+
+# --- resident lists ------------------------------------------------------------------------------------------
+
+
+class ResidentList(models.Model):
+    """A community's list of its residents (居民名单), imported by its staff; a new import replaces it.
+
+    `rejected` keeps the last import's refused rows as [{"row": n, "code": reason code, ...params}] so that the
+    report can be read again, in the reader's language (`selectors.REJECT_REASONS`).
+    """
+
+    community = models.OneToOneField(Area, verbose_name=_("community"), on_delete=models.PROTECT,
+                                     related_name="+")
+    file_name = models.CharField(_("file"), max_length=200)
+    imported_at = models.DateTimeField(_("imported at"), default=clock.now)
+    imported_by = models.ForeignKey(USER, verbose_name=_("imported by"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    rejected = models.JSONField(_("rejected rows"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("resident list")
+        verbose_name_plural = _("resident lists")
+
+    def __str__(self) -> str:
+        return str(self.community_id)
+
+
+class ListedResident(models.Model):
+    """One person on a community's resident list, with the contacts they can verify with.
+
+    Whoever signs in with the phone or e-mail of a row is that listed resident: `phone_account` and
+    `email_account` are the usernames of the citizen accounts of those contacts (`portal.services.
+    citizen_username`), so signing in before or after the import makes no difference.
+    """
+
+    resident_list = models.ForeignKey(ResidentList, on_delete=models.CASCADE, related_name="residents")
+    row = models.PositiveIntegerField(_("row"))  # in the imported file, as a spreadsheet numbers it
+    name = models.CharField(_("name"), max_length=100)
+    phone = models.CharField(_("mobile phone"), max_length=32, blank=True)  # normal form (portal.contacts)
+    email = models.CharField(_("e-mail"), max_length=254, blank=True)  # normal form
+    building = models.CharField(_("building"), max_length=50, blank=True)
+    unit = models.CharField(_("dwelling unit"), max_length=50, blank=True)
+    phone_account = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    email_account = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+
+    class Meta:
+        verbose_name = _("listed resident")
+        verbose_name_plural = _("listed residents")
+        ordering = ["resident_list", "row"]
+        constraints = [models.CheckConstraint(condition=~models.Q(phone="", email=""),
+                                              name="listed_resident_has_contact")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def key(self) -> str:
+        """The one key of the person, the same whichever of their contacts they signed in with."""
+        return self.phone_account or self.email_account
 
 
 # --- joint reception -----------------------------------------------------------------------------------------

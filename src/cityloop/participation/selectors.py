@@ -1,29 +1,39 @@
 """Reads of participation beyond one row: public pages, the analysis, the feedback report, figures."""
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from cityloop.core import clock
 from cityloop.core.errors import NotFound
-from cityloop.participation.access import runs_unit
+from cityloop.core.trees import subtree_q
+from cityloop.organisation.choices import AreaKind
+from cityloop.organisation.models import Area
+from cityloop.participation.access import LIST_KEEPERS, keeps_resident_list, runs_unit
 from cityloop.participation.choices import Decision, Phase, QuestionKind, Stance
 from cityloop.participation.models import (
     Answer,
     Consultation,
     Deputy,
     DraftVersion,
+    ListedResident,
     Opinion,
     OpinionGroup,
     Reception,
     ReceptionIssue,
     ReceptionRecord,
+    ResidentList,
     Section,
     Survey,
 )
+from cityloop.participation.residents import rejection_text
+from cityloop.security.access import memberships_of
+from cityloop.security.masking import mask_email, mask_name, mask_phone
 from cityloop.tickets.choices import Status
 
 
@@ -136,7 +146,7 @@ def report_counts(rows: list[ReportRow]) -> dict[str, int]:
 
 
 def survey_get(survey_id: int) -> Survey:
-    survey = Survey.objects.filter(pk=survey_id).prefetch_related("questions").first()
+    survey = Survey.objects.filter(pk=survey_id).select_related("residents_of").prefetch_related("questions").first()
     if survey is None:
         raise NotFound(_("Not found."))
     return survey
@@ -191,6 +201,61 @@ def survey_csv_rows(survey: Survey) -> list[list[str]]:
                 row.append(found.text)
         rows.append(row)
     return rows
+
+
+# --- resident lists ------------------------------------------------------------------------------------------
+
+
+def resident_communities(user: Any) -> list[Area]:
+    """The communities whose resident lists the user keeps, each with `resident_list` (or None) and `listed`."""
+    scopes = [m.scope.path for m in memberships_of(user) if m.role in LIST_KEEPERS]
+    if not scopes:
+        return []
+    within = Q()
+    for path in scopes:
+        within |= subtree_q("path", path)
+    communities = list(Area.objects.filter(within, kind=AreaKind.COMMUNITY).order_by("path"))
+    communities = [c for c in communities if keeps_resident_list(user, c)]
+    lists = {r.community_id: r for r in ResidentList.objects.filter(community__in=communities)
+             .annotate(listed=Count("residents")).select_related("imported_by")}
+    for community in communities:
+        community.resident_list = lists.get(community.pk)  # type: ignore[attr-defined]
+    return communities
+
+
+def resident_community_get(user: Any, community_id: int) -> tuple[Area, ResidentList | None]:
+    """A community whose list the user keeps, and its list; NotFound alike when missing and when not theirs."""
+    community = Area.objects.filter(pk=community_id, kind=AreaKind.COMMUNITY).first()
+    if community is None or not keeps_resident_list(user, community):
+        raise NotFound(_("Not found."))
+    return community, ResidentList.objects.filter(community=community).select_related("imported_by").first()
+
+
+@dataclass
+class ListedRow:
+    """A listed resident as staff see one: contacts masked, and whether the person has verified."""
+
+    row: int
+    name: str
+    phone: str
+    email: str
+    building: str
+    unit: str
+    verified: bool
+
+
+def listed_rows(residents: Iterable[ListedResident]) -> list[ListedRow]:
+    """The residents masked for display; one query tells which of them have signed in with a listed contact."""
+    residents = list(residents)
+    keys = {key for r in residents for key in (r.phone_account, r.email_account) if key}
+    accounts = set(get_user_model().objects.filter(username__in=keys).values_list("username", flat=True))
+    return [ListedRow(r.row, mask_name(r.name), mask_phone(r.phone) if r.phone else "",
+                      mask_email(r.email) if r.email else "", r.building, r.unit,
+                      bool(accounts & {r.phone_account, r.email_account})) for r in residents]
+
+
+def rejected_rows(resident_list: ResidentList) -> list[dict[str, Any]]:
+    return [{**item, "reason": rejection_text(item)} for item in resident_list.rejected]
 
 
 # --- joint reception -----------------------------------------------------------------------------------------

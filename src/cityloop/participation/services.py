@@ -22,8 +22,10 @@ from django.utils.translation import gettext as _
 
 from cityloop.core import clock
 from cityloop.core.errors import ApplicationError, Conflict, InvalidInput, NotFound
+from cityloop.organisation.choices import AreaKind
+from cityloop.organisation.models import Area
 from cityloop.participation import grouping
-from cityloop.participation.access import is_verified_resident, runs_unit
+from cityloop.participation.access import is_verified_resident, keeps_resident_list, listed_entries, runs_unit
 from cityloop.participation.choices import (
     PHASE_ORDER,
     BookingChannel,
@@ -43,6 +45,7 @@ from cityloop.participation.models import (
     ContactPoint,
     Deputy,
     DraftVersion,
+    ListedResident,
     ModerationEvent,
     Opinion,
     OpinionGroup,
@@ -53,10 +56,14 @@ from cityloop.participation.models import (
     ReceptionIssue,
     ReceptionRecord,
     ReceptionSlot,
+    ResidentList,
     Section,
     Survey,
     SurveyResponse,
 )
+from cityloop.participation.residents import ResidentFile, rejection_text
+from cityloop.portal.contacts import EMAIL, PHONE, Contact
+from cityloop.portal.services import citizen_username
 from cityloop.security.audit import audit_record
 from cityloop.tickets.choices import Channel, Status, TicketType
 from cityloop.tickets.models import Ticket
@@ -502,15 +509,31 @@ def report_publish(*, actor: Any, consultation_id: int, summary: str) -> Consult
 
 def survey_respond(*, actor: Any, survey_id: int, answers: dict[int, Any]) -> SurveyResponse:
     """One response per verified resident. `answers` maps question id to an option index (single), a list
-    of them (multiple), an integer 1..scale_max (scale) or a string (text)."""
+    of them (multiple), an integer 1..scale_max (scale) or a string (text).
+
+    A survey for the residents of an area takes only listed residents of it, once per listed person: signing in
+    with the phone and then with the e-mail of the same row does not give a second response.
+    """
     if not is_verified_resident(actor):
         raise Forbidden(_("Sign in with a code sent to your phone or e-mail to answer."), code="not_verified")
     now = clock.now()
-    survey = Survey.objects.filter(pk=survey_id).first()
+    survey = Survey.objects.select_related("residents_of").filter(pk=survey_id).first()
     if survey is None:
         raise NotFound(_("Not found."))
     if not survey.opens_at <= now <= survey.closes_at:
         raise Conflict(_("This survey is closed."), code="phase_closed")
+    resident_key = ""
+    if survey.residents_of is not None:
+        entries = list(listed_entries(actor, survey.residents_of).order_by("id"))
+        if not entries:
+            raise Forbidden(_("This survey is for residents of %(area)s on their community's resident list. If "
+                              "you are on it, sign in with the phone or e-mail you gave your community.")
+                            % {"area": survey.residents_of.name}, code="not_listed")
+        keys = {key for entry in entries for key in (entry.phone_account, entry.email_account) if key}
+        if SurveyResponse.objects.filter(survey=survey, resident_key__in=keys).exists():
+            raise Conflict(_("You have already answered this survey; each resident answers once."),
+                           code="already_answered")
+        resident_key = entries[0].key
     rows = []
     texts = []
     for question in Question.objects.filter(survey=survey).order_by("position"):
@@ -519,7 +542,8 @@ def survey_respond(*, actor: Any, survey_id: int, answers: dict[int, Any]) -> Su
             texts.append(rows[-1].text)
     try:
         with transaction.atomic():
-            response = SurveyResponse.objects.create(survey=survey, respondent=actor, created_at=now)
+            response = SurveyResponse.objects.create(survey=survey, respondent=actor, resident_key=resident_key,
+                                                     created_at=now)
             for row in rows:
                 row.response = response
             Answer.objects.bulk_create(rows)
@@ -565,6 +589,41 @@ def _answer(question: Question, value: Any) -> Answer:
     except (TypeError, ValueError):
         raise bad from None
     return Answer(question=question, text=_check_body(str(value), f"q{question.pk}"))
+
+
+# --- resident lists ------------------------------------------------------------------------------------------
+
+
+def resident_list_import(*, actor: Any, community_id: int, file_name: str, content: ResidentFile) -> ResidentList:
+    """Replace a community's resident list with the good rows of a file read by `residents.read_resident_file`.
+
+    The refused rows are kept as the import's report. Importing the same file again gives the same list. A file
+    without a single good row is refused whole and changes nothing. Only the community's staff may import
+    (others get the same NotFound as for a missing community).
+    """
+    community = Area.objects.filter(pk=community_id, kind=AreaKind.COMMUNITY).first()
+    if community is None or not keeps_resident_list(actor, community):
+        raise NotFound(_("Not found."))
+    if not content.rows:
+        problems = "; ".join(_("row %(row)d: %(reason)s") % {"row": item["row"], "reason": rejection_text(item)}
+                             for item in content.rejected[:10])
+        raise InvalidInput(_("No row of %(name)s can be used, so the list is unchanged. %(problems)s")
+                           % {"name": file_name, "problems": problems}, code="no_rows", details={"field": "file"})
+    with transaction.atomic():
+        resident_list, _created = ResidentList.objects.update_or_create(community=community, defaults={
+            "file_name": file_name[:200], "imported_at": clock.now(), "imported_by": actor,
+            "rejected": content.rejected})
+        resident_list.residents.all().delete()
+        ListedResident.objects.bulk_create([ListedResident(
+            resident_list=resident_list, row=row.row, name=row.name, phone=row.phone, email=row.email,
+            building=row.building, unit=row.unit,
+            phone_account=citizen_username(Contact(PHONE, row.phone)) if row.phone else "",
+            email_account=citizen_username(Contact(EMAIL, row.email)) if row.email else "",
+        ) for row in content.rows], batch_size=1000)
+        audit_record(actor=actor, action="resident_list.import", object_type="resident_list",
+                     object_id=resident_list.pk, data={"community": community.pk, "rows": len(content.rows),
+                                                       "rejected": len(content.rejected)})
+    return resident_list
 
 
 # --- joint reception -----------------------------------------------------------------------------------------

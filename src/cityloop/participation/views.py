@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_POST
 from cityloop.core.errors import ApplicationError, NotFound
 from cityloop.organisation.models import Unit
 from cityloop.participation import selectors, services
-from cityloop.participation.access import is_verified_resident, runs_unit
+from cityloop.participation.access import is_verified_resident, keeps_resident_lists, listed_entries, runs_unit
 from cityloop.participation.choices import BookingChannel, Phase
 from cityloop.participation.docx import report_docx
 from cityloop.participation.forms import (
@@ -29,13 +30,15 @@ from cityloop.participation.forms import (
     OpinionForm,
     PublishForm,
     RecordForm,
+    ResidentListForm,
     ScheduleForm,
     StanceForm,
     SurveyForm,
     TicketOpinionForm,
     VersionForm,
 )
-from cityloop.participation.models import Consultation, LiaisonStation, Section
+from cityloop.participation.models import Consultation, LiaisonStation, ListedResident, Section
+from cityloop.participation.residents import read_resident_file
 from cityloop.tickets.models import Ticket
 
 
@@ -63,7 +66,8 @@ def _staff_consultation(request: HttpRequest, consultation_id: int) -> Consultat
 
 def consultation_list(request: HttpRequest) -> HttpResponse:
     return render(request, "participation/consultation_list.html",
-                  {"consultations": selectors.consultation_list_public()})
+                  {"consultations": selectors.consultation_list_public(),
+                   "keeps_lists": keeps_resident_lists(request.user)})
 
 
 def consultation_detail(request: HttpRequest, consultation_id: int) -> HttpResponse:
@@ -329,8 +333,10 @@ def survey(request: HttpRequest, survey_id: int) -> HttpResponse:
                 messages.success(request, _("Thank you: your answers are recorded."))
                 return redirect("participation:survey_results", item.pk)
         status = 422
+    verified = is_verified_resident(request.user)
+    listed = item.residents_of is None or (verified and listed_entries(request.user, item.residents_of).exists())
     return render(request, "participation/survey.html", {
-        "survey": item, "form": form, "verified": is_verified_resident(request.user)}, status=status)
+        "survey": item, "form": form, "verified": verified, "listed": listed}, status=status)
 
 
 def survey_results(request: HttpRequest, survey_id: int) -> HttpResponse:
@@ -355,6 +361,50 @@ def survey_csv(request: HttpRequest, survey_id: int) -> HttpResponse:
     response.write("\ufeff")  # so that Excel reads the Chinese as UTF-8
     csv.writer(response).writerows(selectors.survey_csv_rows(item))
     return response
+
+
+# --- resident lists (community staff) ------------------------------------------------------------------------
+
+
+@login_required
+def resident_lists(request: HttpRequest) -> HttpResponse:
+    communities = selectors.resident_communities(request.user)
+    if not communities:
+        raise PermissionDenied
+    return render(request, "participation/resident_lists.html", {"communities": communities})
+
+
+@login_required
+def resident_list(request: HttpRequest, community_id: int) -> HttpResponse:
+    """A community's list, masked, with the last import's refused rows; posting a file replaces the list."""
+    try:
+        community, current = selectors.resident_community_get(request.user, community_id)
+    except NotFound as exc:
+        raise Http404 from exc
+    form = ResidentListForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                imported = services.resident_list_import(
+                    actor=request.user, community_id=community.pk, file_name=upload.name,
+                    content=read_resident_file(upload))
+            except ApplicationError as exc:
+                _refusal(form, exc)
+            else:
+                messages.success(request, _("The list of %(community)s now has %(n)d residents; %(rejected)d rows "
+                                            "were refused.") % {"community": community.name,
+                                                                "n": imported.residents.count(),
+                                                                "rejected": len(imported.rejected)})
+                return redirect("participation:resident_list", community.pk)
+        status = 422
+    residents = current.residents.all() if current else ListedResident.objects.none()
+    page = Paginator(residents, 50).get_page(request.GET.get("page"))
+    return render(request, "participation/resident_list.html", {
+        "community": community, "resident_list": current, "form": form, "page": page,
+        "rows": selectors.listed_rows(page.object_list),
+        "rejected": selectors.rejected_rows(current) if current else []}, status=status)
 
 
 # --- joint reception -----------------------------------------------------------------------------------------

@@ -120,6 +120,15 @@ class TrackForm(forms.Form):
         return parse_contact(self.cleaned_data.get("contact") or "")
 
 
+class SignInForm(forms.Form):
+    contact = forms.CharField(label=_("Mobile phone or e-mail"), max_length=254, widget=forms.TextInput(
+        attrs={"autocomplete": "username"}), help_text=_("We send a one-time code there."))
+    next = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+
+    def clean_contact(self) -> Contact:
+        return parse_contact(self.cleaned_data.get("contact") or "")
+
+
 class CodeForm(forms.Form):
     code = forms.CharField(label=_("Code"), max_length=6, min_length=6, widget=forms.TextInput(
         attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9]{6}"}),

@@ -1,5 +1,8 @@
 """The portal's writes: a citizen's report, one-time codes, the citizen account, subscriptions.
 
+One-time codes and the citizen account are shared: participation signs residents in with the same
+`otp_request` / `otp_verify` (without a ticket number), so that one person has one account however they came.
+
 Tickets themselves are only ever written through `cityloop.tickets.services`.
 """
 
@@ -22,6 +25,7 @@ from django.utils.translation import gettext as _
 from cityloop.core import clock
 from cityloop.core.errors import Conflict, InvalidInput, NotFound
 from cityloop.handling.services import attachment_add_to_new_report
+from cityloop.portal.choices import CodePurpose
 from cityloop.portal.contacts import EMAIL, Contact, is_mobile, normalize_email, normalize_phone
 from cityloop.portal.models import OneTimeCode, Subscription
 from cityloop.portal.photos import MAX_PHOTO_BYTES, photo_content_type
@@ -80,9 +84,9 @@ def _attach_photo(*, ticket: Ticket, actor: Any, photo: UploadedFile) -> None:
 # --- one-time codes ------------------------------------------------------------------------------------------
 
 
-def _code_hash(ticket_id: int, contact: str, code: str) -> str:
+def _code_hash(purpose: str, ticket_id: int | None, contact: str, code: str) -> str:
     """Keyed with SECRET_KEY: a copy of the table alone does not let anyone try the million codes offline."""
-    message = f"{ticket_id}:{contact}:{code}".encode()
+    message = f"{purpose}:{ticket_id or ''}:{contact}:{code}".encode()
     return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
 
 
@@ -105,44 +109,61 @@ def _ticket_for(number: str, contact: Contact) -> Ticket | None:
     return ticket
 
 
-def otp_request(*, number: str, contact: Contact) -> bool:
-    """Send a code to the contact if it is the one given on the ticket. Returns whether a code was sent.
+def otp_request(*, contact: Contact, number: str | None = None) -> bool:
+    """Send a code to the contact: for tracking ticket `number`, or, without a number, for signing in.
 
-    The caller tells the person the same in both cases, so that nobody learns who reported which ticket.
-    At most CODES_PER_HOUR codes per ticket per hour; a new code replaces the earlier ones.
+    Tracking: the code is sent only if the contact is the one given on the ticket, and the call returns
+    whether it was; the caller tells the person the same in both cases, so that nobody learns who reported
+    which ticket. Signing in: the code is always sent (holding the phone or mailbox is the proof), so the
+    answer says nothing about whether the contact has an account. At most CODES_PER_HOUR codes an hour per
+    ticket (tracking) or per contact (signing in); a new code replaces the earlier ones.
     """
-    ticket = _ticket_for(number, contact)
-    if ticket is None:
-        return False
+    ticket = None
+    if number is not None:
+        ticket = _ticket_for(number, contact)
+        if ticket is None:
+            return False
     if contact.kind != EMAIL and not is_mobile(contact.value):
         raise InvalidInput(_("Codes can only be sent to a mobile number or an e-mail address."),
                            code="not_mobile", details={"field": "contact"})
+    purpose = CodePurpose.TRACK if ticket is not None else CodePurpose.SIGN_IN
     now = clock.now()
     with transaction.atomic():
-        recent = OneTimeCode.objects.filter(ticket=ticket, created_at__gt=now - timedelta(hours=1)).count()
-        if recent >= CODES_PER_HOUR:
-            raise Conflict(_("Too many codes were asked for this ticket. Try again in an hour."),
-                           code="otp_throttled")
-        OneTimeCode.objects.filter(ticket=ticket, contact=contact.value, used_at__isnull=True).update(used_at=now)
+        recent = OneTimeCode.objects.filter(purpose=purpose, created_at__gt=now - timedelta(hours=1))
+        recent = recent.filter(ticket=ticket) if ticket is not None else recent.filter(contact=contact.value)
+        if recent.count() >= CODES_PER_HOUR:
+            raise Conflict(_("Too many codes were asked for this ticket. Try again in an hour.") if ticket
+                           else _("Too many codes were asked for this phone number or e-mail address. Try again "
+                                  "in an hour."), code="otp_throttled", details={"field": "contact"})
+        OneTimeCode.objects.filter(purpose=purpose, ticket=ticket, contact=contact.value,
+                                   used_at__isnull=True).update(used_at=now)
         code = f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
-        OneTimeCode.objects.create(ticket=ticket, contact=contact.value, created_at=now,
+        ticket_id = ticket.pk if ticket is not None else None
+        OneTimeCode.objects.create(purpose=purpose, ticket_id=ticket_id, contact=contact.value, created_at=now,
                                    expires_at=now + CODE_VALID,
-                                   code_hash=_code_hash(ticket.pk, contact.value, code))
-        text = _("Your code for ticket %(number)s is %(code)s. It is valid for 10 minutes. "
-                 "Do not give it to anyone.") % {"number": ticket.number, "code": code}
-        transaction.on_commit(lambda: _deliver(contact, text, ticket.number or ""), robust=True)
+                                   code_hash=_code_hash(purpose, ticket_id, contact.value, code))
+        if ticket is not None:
+            subject = _("Your code for ticket %(number)s") % {"number": ticket.number}
+            text = _("Your code for ticket %(number)s is %(code)s. It is valid for 10 minutes. "
+                     "Do not give it to anyone.") % {"number": ticket.number, "code": code}
+        else:
+            subject = _("Your sign-in code")
+            text = _("Your sign-in code is %(code)s. It is valid for 10 minutes. Do not give it to anyone.") % {
+                "code": code}
+        transaction.on_commit(lambda: _deliver(contact, subject, text), robust=True)
     return True
 
 
-def _deliver(contact: Contact, text: str, number: str) -> None:
+def _deliver(contact: Contact, subject: str, text: str) -> None:
     if contact.kind == EMAIL:
-        send_mail(_("Your code for ticket %(number)s") % {"number": number}, text, None, [contact.value])
+        send_mail(subject, text, None, [contact.value])
     else:
         sms_sender().send(contact.value, text)
 
 
-def otp_verify(*, number: str, contact: Contact, code: str) -> Any:
-    """Check the code; on success return the citizen account for the contact, with its tickets linked to it.
+def otp_verify(*, contact: Contact, code: str, number: str | None = None) -> Any:
+    """Check the code sent by `otp_request` (same `number`, or none for signing in); on success return the
+    citizen account for the contact, with its tickets linked to it.
 
     A wrong code counts as an attempt (committed even though the call fails); after MAX_ATTEMPTS wrong ones
     the code is dead and a new one must be asked for. No code at all (the contact was not the ticket's) and a
@@ -150,14 +171,18 @@ def otp_verify(*, number: str, contact: Contact, code: str) -> Any:
     """
     now = clock.now()
     wrong = _("The code is not right.")
-    otp = (OneTimeCode.objects.filter(ticket__number=number, contact=contact.value, used_at__isnull=True)
-           .order_by("-created_at", "-pk").first())
+    codes = OneTimeCode.objects.filter(contact=contact.value, used_at__isnull=True)
+    if number is not None:
+        codes = codes.filter(purpose=CodePurpose.TRACK, ticket__number=number)
+    else:
+        codes = codes.filter(purpose=CodePurpose.SIGN_IN, ticket__isnull=True)
+    otp = codes.order_by("-created_at", "-pk").first()
     if otp is None or otp.attempts >= MAX_ATTEMPTS:
         raise InvalidInput(wrong, code="otp_wrong", details={"field": "code"})
     if otp.expires_at <= now:
         raise InvalidInput(_("This code has expired. Ask for a new code."), code="otp_expired",
                            details={"field": "code"})
-    if not hmac.compare_digest(otp.code_hash, _code_hash(otp.ticket_id, contact.value, code.strip())):
+    if not hmac.compare_digest(otp.code_hash, _code_hash(otp.purpose, otp.ticket_id, contact.value, code.strip())):
         OneTimeCode.objects.filter(pk=otp.pk).update(attempts=F("attempts") + 1)
         raise InvalidInput(wrong, code="otp_wrong", details={"field": "code"})
     with transaction.atomic():
@@ -169,8 +194,12 @@ def otp_verify(*, number: str, contact: Contact, code: str) -> Any:
     return user
 
 
+CITIZEN_PREFIX = "c:"
+
+
 def citizen_username(contact: Contact) -> str:
-    return "c:" + hashlib.sha256(contact.value.lower().encode()).hexdigest()[:20]
+    """The username of the one account of a phone number or e-mail address, however the person signed in."""
+    return CITIZEN_PREFIX + hashlib.sha256(contact.value.lower().encode()).hexdigest()[:20]
 
 
 def citizen_account_for(contact: Contact) -> Any:

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -17,7 +18,7 @@ from cityloop.core import clock
 from cityloop.core.errors import ApplicationError, NotFound
 from cityloop.portal import selectors, services
 from cityloop.portal.contacts import EMAIL, Contact
-from cityloop.portal.forms import CodeForm, RatingForm, ReportForm, SubscriptionForm, TrackForm
+from cityloop.portal.forms import CodeForm, RatingForm, ReportForm, SignInForm, SubscriptionForm, TrackForm
 from cityloop.security.access import memberships_of
 from cityloop.security.masking import mask_email, mask_phone
 from cityloop.tickets.choices import Status
@@ -25,6 +26,7 @@ from cityloop.tickets.services import ticket_transition
 
 REPORTED_KEY = "portal_reported"
 TRACK_KEY = "portal_track"
+SIGN_IN_KEY = "portal_sign_in"
 citizen_required = login_required(login_url="portal:track")
 
 
@@ -69,6 +71,12 @@ def reported(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/reported.html", {"number": number})
 
 
+def _code_sent(request: HttpRequest, key: str, contact: Contact, **extra: str) -> None:
+    """Remember, in the session, whom a code was (perhaps) sent to; the code pages read it back."""
+    request.session[key] = {"kind": contact.kind, "value": contact.value, "at": clock.now().timestamp(),
+                            "tries": 0, **extra}
+
+
 def track(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
@@ -80,13 +88,39 @@ def track(request: HttpRequest) -> HttpResponse:
             except ApplicationError as exc:
                 _refusal(form, exc)
             else:
-                request.session[TRACK_KEY] = {"number": number, "kind": contact.kind, "value": contact.value,
-                                              "at": clock.now().timestamp(), "tries": 0}
+                _code_sent(request, TRACK_KEY, contact, number=number)
                 return redirect("portal:code")
         status = 422
     else:
         form = TrackForm(initial={"number": request.GET.get("number", "")[:24]})
     return render(request, "portal/track.html", {"form": form}, status=status)
+
+
+def _safe_next(request: HttpRequest, url: str) -> str:
+    """Where to go after signing in: a page of this site only (no open redirect), else ""."""
+    allowed = url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()},
+                                              require_https=request.is_secure())
+    return url if url and allowed else ""
+
+
+def sign_in(request: HttpRequest) -> HttpResponse:
+    """Sign in without a ticket: a code to a phone or e-mail address makes the person a verified resident."""
+    status = 200
+    if request.method == "POST":
+        form = SignInForm(request.POST)
+        if form.is_valid():
+            contact = form.cleaned_data["contact"]
+            try:
+                services.otp_request(contact=contact)
+            except ApplicationError as exc:
+                _refusal(form, exc)
+            else:
+                _code_sent(request, SIGN_IN_KEY, contact, next=_safe_next(request, form.cleaned_data["next"]))
+                return redirect("portal:sign_in_code")
+        status = 422
+    else:
+        form = SignInForm(initial={"next": _safe_next(request, request.GET.get("next", ""))})
+    return render(request, "portal/sign_in.html", {"form": form}, status=status)
 
 
 def _session_backend() -> str:
@@ -104,43 +138,72 @@ def _code_refusal(state: dict[str, Any]) -> str | None:
     return None
 
 
+def _code_signs_in(request: HttpRequest, key: str, form: CodeForm) -> Any:
+    """The code form of either page: check the code sent for the session's request and sign the person in.
+
+    Returns the citizen account, or None with the refusal next to the field. Wrong codes are counted in the
+    session too, so that the page answers alike whether or not a code was really sent.
+    """
+    state = request.session[key]
+    if not form.is_valid():
+        return None
+    if refusal := _code_refusal(state):
+        form.add_error("code", refusal)
+        return None
+    try:
+        user = services.otp_verify(number=state.get("number"), contact=Contact(state["kind"], state["value"]),
+                                   code=form.cleaned_data["code"])
+    except ApplicationError as exc:
+        if exc.code == "otp_wrong":
+            state["tries"] = tries = state.get("tries", 0) + 1
+            request.session[key] = state
+            left = services.MAX_ATTEMPTS - tries
+            form.add_error("code", _("The code is not right. Attempts left: %(left)d.") % {"left": left}
+                           if left > 0 else _("Too many wrong codes. Ask for a new code."))
+        else:
+            _refusal(form, exc)
+        return None
+    login(request, user, backend=_session_backend())
+    request.session.pop(key, None)
+    return user
+
+
+def _code_page(request: HttpRequest, state: dict[str, Any], form: CodeForm, status: int) -> HttpResponse:
+    masked = mask_email(state["value"]) if state["kind"] == EMAIL else mask_phone(state["value"])
+    return render(request, "portal/code.html", {"form": form, "number": state.get("number"), "masked": masked,
+                                                "next": state.get("next", "")}, status=status)
+
+
 def code(request: HttpRequest) -> HttpResponse:
     state = request.session.get(TRACK_KEY)
     if not state:
         return redirect("portal:track")
-    contact = Contact(state["kind"], state["value"])
-    number = state["number"]
-    status = 200
     form = CodeForm(request.POST or None)
-    if request.method == "POST":
-        if form.is_valid() and (refusal := _code_refusal(state)):
-            form.add_error("code", refusal)
-        elif form.is_valid():
-            try:
-                user = services.otp_verify(number=number, contact=contact, code=form.cleaned_data["code"])
-            except ApplicationError as exc:
-                if exc.code == "otp_wrong":
-                    state["tries"] = tries = state.get("tries", 0) + 1
-                    request.session[TRACK_KEY] = state
-                    left = services.MAX_ATTEMPTS - tries
-                    form.add_error("code", _("The code is not right. Attempts left: %(left)d.") % {"left": left}
-                                   if left > 0 else _("Too many wrong codes. Ask for a new code."))
-                else:
-                    _refusal(form, exc)
-            else:
-                login(request, user, backend=_session_backend())
-                request.session.pop(TRACK_KEY, None)
-                try:
-                    selectors.citizen_ticket_get(user, number)
-                except NotFound:
-                    messages.info(request, _("This ticket belongs to another account; sign in with that "
-                                             "account to see it."))
-                    return redirect("portal:mine")
-                return redirect("portal:ticket", number=number)
-        status = 422
-    masked = mask_email(contact.value) if contact.kind == EMAIL else mask_phone(contact.value)
-    return render(request, "portal/code.html", {"form": form, "number": number, "masked": masked},
-                  status=status)
+    if request.method != "POST":
+        return _code_page(request, state, form, 200)
+    user = _code_signs_in(request, TRACK_KEY, form)
+    if user is None:
+        return _code_page(request, state, form, 422)
+    number = state["number"]
+    try:
+        selectors.citizen_ticket_get(user, number)
+    except NotFound:
+        messages.info(request, _("This ticket belongs to another account; sign in with that account to see it."))
+        return redirect("portal:mine")
+    return redirect("portal:ticket", number=number)
+
+
+def sign_in_code(request: HttpRequest) -> HttpResponse:
+    state = request.session.get(SIGN_IN_KEY)
+    if not state:
+        return redirect("portal:sign_in")
+    form = CodeForm(request.POST or None)
+    if request.method != "POST":
+        return _code_page(request, state, form, 200)
+    if _code_signs_in(request, SIGN_IN_KEY, form) is None:
+        return _code_page(request, state, form, 422)
+    messages.success(request, _("You are signed in as a verified resident."))
+    return redirect(state.get("next") or "portal:mine")
 
 
 @citizen_required
