@@ -10,6 +10,8 @@ from cityloop.tickets.models import Ticket
 
 # How many unreachable callback attempts make a ticket count as "unreachable" (not as unsatisfied).
 UNREACHABLE_ATTEMPTS = 3
+EVIDENCE_MAX_LENGTH = 5000
+ATTACHMENT_MAX_LENGTH = 300
 
 
 class _TicketScoped(models.Model):
@@ -52,8 +54,8 @@ class Exemption(_TicketScoped):
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="exemptions")
     kind = models.CharField(_("kind"), max_length=24, choices=ExemptionKind.choices)
-    evidence = models.TextField(_("evidence"), max_length=5000)
-    attachment = models.CharField(_("attachment reference"), max_length=300, blank=True)
+    evidence = models.TextField(_("evidence"), max_length=EVIDENCE_MAX_LENGTH)
+    attachment = models.CharField(_("attachment reference"), max_length=ATTACHMENT_MAX_LENGTH, blank=True)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField(_("requested at"))
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,

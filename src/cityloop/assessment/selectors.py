@@ -1,15 +1,24 @@
 """Reads of the assessment stage: the supervisor's board (督办) and the three rates (三率) per unit."""
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from typing import Any
 
-from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
+from cityloop.assessment.choices import CallbackOutcome, Decision
+from cityloop.assessment.models import (
+    UNREACHABLE_ATTEMPTS,
+    AssessmentConfig,
+    AssessmentResult,
+    Exemption,
+    SupervisorReview,
+)
 from cityloop.core import clock
 from cityloop.security import grants as g
-from cityloop.security.access import grants_for, visible_to
+from cityloop.security.access import access_object, can, grants_for, visible_to
 from cityloop.tickets.choices import Satisfaction, Status
 from cityloop.tickets.models import Ticket, TicketEvent
 from cityloop.tickets.workflow import ASSIGNED
@@ -101,13 +110,15 @@ def unit_rates(user: Any, *, now: dt.datetime | None = None, days: int = RATE_WI
     Response rate: of the tickets dispatched in the window whose contact is due by now or done, the share
     contacted within the contact deadline (a ticket still inside its time limit is not counted either way).
     Resolution and satisfaction rates: of the tickets called back in the window, the share resolved, and the
-    share satisfied or basically satisfied.
+    share satisfied or basically satisfied. Approved exemptions are left out, as in the monthly figures.
     """
     now = now or clock.now()
     since = now - dt.timedelta(days=days)
     dispatched = Q(dispatched_at__gte=since) & (Q(contacted_at__isnull=False) | Q(contact_due__lt=now))
     called_back = Q(closed_at__gte=since) & ~Q(satisfaction="")
-    tickets = Ticket.objects.filter(unit__isnull=False).filter(Q(dispatched_at__gte=since) | called_back)
+    exempted = Exemption.objects.filter(ticket=OuterRef("pk"), decision=Decision.APPROVE)
+    tickets = (Ticket.objects.filter(unit__isnull=False).filter(Q(dispatched_at__gte=since) | called_back)
+               .exclude(Exists(exempted)))
     rows = (visible_to(user, g.SUPERVISE, tickets).values("unit_id", "unit__name")
             .annotate(
                 dispatched=Count("pk", filter=dispatched),
@@ -129,14 +140,11 @@ def rates_total(rates: list[UnitRates]) -> UnitRates:
 # --- monthly assessment: rankings, trends, drill-down ---------------------------------------------------------
 
 def assessment_months() -> list[dt.date]:
-    from cityloop.assessment.models import AssessmentResult
-
     return list(AssessmentResult.objects.order_by("-period").values_list("period", flat=True).distinct()[:36])
 
 
 def assessment_ranking(*, month: dt.date, kind: str) -> list[Any]:
     """The stored cells of one scope kind for the month, ranked, each with its change from the month before."""
-    from cityloop.assessment.models import AssessmentResult
     from cityloop.assessment.services import month_bounds
 
     before = month_bounds(month - dt.timedelta(days=1))[0]
@@ -152,8 +160,6 @@ def assessment_ranking(*, month: dt.date, kind: str) -> list[Any]:
 
 
 def assessment_trend(*, kind: str, scope_id: int, months: int = 12) -> list[Any]:
-    from cityloop.assessment.models import AssessmentResult
-
     return list(AssessmentResult.objects.filter(scope_kind=kind, scope_id=scope_id).order_by("-period")[:months])[::-1]
 
 
@@ -162,7 +168,6 @@ def assessment_tickets(user: Any, *, month: dt.date, kind: str, scope_id: int, m
     user may see them."""
     from cityloop.assessment import engine
     from cityloop.assessment.extract import load_log
-    from cityloop.assessment.models import AssessmentResult
     from cityloop.assessment.services import month_bounds
 
     if measure not in engine.COUNTS:
@@ -178,33 +183,94 @@ def assessment_tickets(user: Any, *, month: dt.date, kind: str, scope_id: int, m
     return visible_to(user, g.SUPERVISE, Ticket.objects.filter(pk__in=ids)).select_related("unit").order_by("pk")
 
 
-def exemptions_pending(user: Any) -> QuerySet[Any]:
-    from cityloop.assessment.models import Exemption
-
-    return (visible_to(user, g.SUPERVISE, Exemption.objects.filter(decision=""))
-            .select_related("ticket", "requested_by").order_by("requested_at", "pk"))
+def exemption_list_supervised(user: Any, *, decision: str | None = None) -> QuerySet[Any]:
+    """Exemption requests on the tickets the user supervises (of one decision, "" for pending), oldest first."""
+    exemptions = Exemption.objects.all() if decision is None else Exemption.objects.filter(decision=decision)
+    return (visible_to(user, g.SUPERVISE, exemptions)
+            .select_related("ticket", "requested_by", "decided_by").order_by("requested_at", "pk"))
 
 
 def reviews_open(user: Any) -> QuerySet[Any]:
-    from cityloop.assessment.models import SupervisorReview
-
     return (visible_to(user, g.SUPERVISE, SupervisorReview.objects.filter(closed_at__isnull=True))
             .select_related("ticket").order_by("created_at", "pk"))
 
 
-def callbacks_due(user: Any, *, now: dt.datetime | None = None) -> list[tuple[Ticket, dt.datetime, int]]:
-    """Completed tickets waiting for their callback (回访), with the callback deadline (completion + the year's
-    callback days in working days) and the unreachable attempts so far; the earliest deadline first."""
-    from cityloop.assessment.models import AssessmentConfig
+def can_call_back(user: Any) -> bool:
+    """Staff who call citizens back (the centre's operators): a citizen may answer the callback for their own
+    ticket online, but the callback list and the failed attempts are the centre's."""
+    grants = grants_for(user, g.CALLBACK)
+    return bool(grants.area_paths or grants.unit_paths)
+
+
+def can_call_back_ticket(user: Any, ticket: Ticket) -> bool:
+    return can_call_back(user) and ticket.in_scope(replace(grants_for(user, g.CALLBACK), own=False))
+
+
+def callbacks_waiting(user: Any, permission: str = g.SUPERVISE) -> QuerySet[Ticket]:
+    """Completed tickets waiting for their callback (回访), with their unreachable attempts so far, oldest
+    completion first. A ticket with UNREACHABLE_ATTEMPTS of them is no longer waiting: it counts as unreachable."""
+    tickets = Ticket.objects.filter(status=Status.COMPLETED, completed_at__isnull=False)
+    return (visible_to(user, permission, tickets).select_related("unit")
+            .annotate(unreachable=Count("callback_attempts", filter=Q(
+                callback_attempts__outcome=CallbackOutcome.UNREACHABLE)))
+            .filter(unreachable__lt=UNREACHABLE_ATTEMPTS).order_by("completed_at", "pk"))
+
+
+def _callback_deadline(now: dt.datetime) -> Callable[[dt.datetime], dt.datetime]:
+    """Completion → callback deadline: the year's callback days (AssessmentConfig) in working days."""
     from cityloop.tickets.calendar import working_calendar
 
-    now = now or clock.now()
     config = AssessmentConfig.objects.filter(year=now.year).first()
     days = config.callback_days if config else int(AssessmentConfig._meta.get_field("callback_days").default)
     calendar = working_calendar()
-    tickets = (visible_to(user, g.SUPERVISE, Ticket.objects.filter(status=Status.COMPLETED,
-                                                                  completed_at__isnull=False))
-               .select_related("unit").annotate(unreachable=Count("callback_attempts", filter=Q(
-                   callback_attempts__outcome="unreachable"))).order_by("completed_at", "pk")[:200])
-    return [(t, calendar.add_working_days(t.completed_at, days), t.unreachable)  # type: ignore[arg-type,attr-defined]
+    return lambda completed_at: calendar.add_working_days(completed_at, days)
+
+
+def callback_rows(tickets: Iterable[Ticket], *, now: dt.datetime | None = None
+                  ) -> list[tuple[Ticket, dt.datetime, int]]:
+    """Each ticket of `callbacks_waiting` with its callback deadline and its unreachable attempts."""
+    deadline = _callback_deadline(now or clock.now())
+    return [(t, deadline(t.completed_at), t.unreachable)  # type: ignore[arg-type,attr-defined]
             for t in tickets]
+
+
+def callbacks_due(user: Any, *, now: dt.datetime | None = None) -> list[tuple[Ticket, dt.datetime, int]]:
+    """The supervisor's view of the callbacks waiting in their area (the first 200)."""
+    return callback_rows(callbacks_waiting(user)[:200], now=now)
+
+
+@dataclass(frozen=True)
+class Callback:
+    """One ticket's callback: the attempts so far, and whether (and by when) it is still to be made."""
+
+    ticket: Ticket
+    attempts: list[Any]
+    unreachable: int
+    waiting: bool  # the same rule as callbacks_waiting(), for one ticket
+    due: dt.datetime | None
+
+
+def callback_get(user: Any, ticket_id: int, *, now: dt.datetime | None = None) -> Callback:
+    """The callback of one ticket the user may call back (NotFound otherwise)."""
+    ticket = access_object(user, g.CALLBACK, Ticket.objects.select_related("unit"), pk=ticket_id)
+    attempts = list(ticket.callback_attempts.select_related("actor").order_by("at", "pk"))  # type: ignore[attr-defined]
+    unreachable = sum(a.outcome == CallbackOutcome.UNREACHABLE for a in attempts)
+    waiting = ticket.status == Status.COMPLETED and ticket.completed_at is not None \
+        and unreachable < UNREACHABLE_ATTEMPTS
+    due = _callback_deadline(now or clock.now())(ticket.completed_at) if ticket.completed_at else None
+    return Callback(ticket, attempts, unreachable, waiting, due)
+
+
+# --- exemptions (免考核) on the ticket page -----------------------------------------------------------------
+
+def can_request_exemption(user: Any, ticket: Ticket) -> bool:
+    """Only a handler of the ticket's primary unit (or a unit above it) asks: the rates are that unit's."""
+    return bool(ticket.unit_path) and any(ticket.unit_path.startswith(path)
+                                          for path in grants_for(user, g.HANDLE).unit_paths)
+
+
+def exemption_list_for_ticket(user: Any, ticket: Ticket) -> list[Any]:
+    """The ticket's exemption requests, newest first, for its primary unit's handlers and its supervisors."""
+    if not (can_request_exemption(user, ticket) or can(user, g.SUPERVISE, ticket)):
+        return []
+    return list(Exemption.objects.filter(ticket=ticket).select_related("requested_by", "decided_by"))

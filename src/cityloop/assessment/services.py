@@ -11,6 +11,9 @@ from django.utils.translation import gettext as _
 from cityloop.assessment import engine
 from cityloop.assessment.choices import CallbackOutcome, Decision, ExemptionKind, ReviewKind, ScopeKind
 from cityloop.assessment.models import (
+    ATTACHMENT_MAX_LENGTH,
+    EVIDENCE_MAX_LENGTH,
+    UNREACHABLE_ATTEMPTS,
     AssessmentConfig,
     AssessmentResult,
     CallbackAttempt,
@@ -18,6 +21,7 @@ from cityloop.assessment.models import (
     ReplyScore,
     SupervisorReview,
 )
+from cityloop.assessment.selectors import can_call_back_ticket, can_request_exemption
 from cityloop.core import clock
 from cityloop.core.errors import Conflict, InvalidInput, NotFound
 from cityloop.organisation.models import Area, Unit
@@ -64,20 +68,26 @@ def _ticket(ticket_id: int) -> Ticket:
 
 # --- callbacks (回访) ---------------------------------------------------------------------------------------
 
-def callback_attempt_record(*, ticket_id: int, actor: Any, outcome: str, note: str = "") -> CallbackAttempt:
-    """Note one try to reach the citizen; a reached citizen's answers go through `callback_record`."""
-    if outcome not in CallbackOutcome.values:
-        raise InvalidInput(_("Choose the outcome."), code="field_required", details={"field": "outcome"})
+def callback_attempt_record(*, ticket_id: int, actor: Any, note: str = "") -> CallbackAttempt:
+    """Note a try that did not reach the citizen (a reached citizen's answers go through `callback_record`).
+    The UNREACHABLE_ATTEMPTS-th ends the callback: the ticket counts as unreachable, not as unsatisfied."""
     with transaction.atomic():
-        ticket = _ticket(ticket_id)
-        if not can(actor, g.CALLBACK, ticket):
+        ticket = Ticket.objects.select_for_update(of=("self",)).select_related("unit").filter(pk=ticket_id).first()
+        if ticket is None or not can(actor, g.VIEW, ticket):
             raise NotFound(_("Not found."))
+        if not can_call_back_ticket(actor, ticket):
+            raise PermissionDenied(_("You may not do this to this ticket."))
         if ticket.status != Status.COMPLETED:
             raise Conflict(_("Only a completed ticket is called back."), code="not_completed")
-        attempt = CallbackAttempt.objects.create(ticket=ticket, at=clock.now(), actor=actor, outcome=outcome,
-                                                 note=note)
+        # The row lock serialises attempts on PostgreSQL; SQLite serialises every write anyway.
+        failed = CallbackAttempt.objects.filter(ticket=ticket, outcome=CallbackOutcome.UNREACHABLE).count()
+        if failed >= UNREACHABLE_ATTEMPTS:
+            raise Conflict(_("The citizen was not reached %(n)d times; the callback is over.")
+                           % {"n": UNREACHABLE_ATTEMPTS}, code="unreachable_limit")
+        attempt = CallbackAttempt.objects.create(ticket=ticket, at=clock.now(), actor=actor,
+                                                 outcome=CallbackOutcome.UNREACHABLE, note=note)
         audit_record(actor=actor, action="assessment.callback_attempt", object_type="ticket",
-                     object_id=ticket.pk, data={"outcome": outcome})
+                     object_id=ticket.pk, data={"outcome": CallbackOutcome.UNREACHABLE, "attempt": failed + 1})
     return attempt
 
 
@@ -117,20 +127,29 @@ def review_close(*, review_id: int, actor: Any, note: str) -> SupervisorReview:
 # --- exemptions (免考核) ------------------------------------------------------------------------------------
 
 def exemption_request(*, ticket_id: int, actor: Any, kind: str, evidence: str, attachment: str = "") -> Exemption:
-    """A handler asks to leave the ticket out of the rates, with evidence."""
+    """A handler of the primary unit asks to leave the ticket out of the rates, with evidence (and optionally a
+    reference to a document: an attached file's name, a letter's number). After a rejection they may ask again."""
     if kind not in ExemptionKind.values:
         raise InvalidInput(_("Choose the kind of exemption."), code="field_required", details={"field": "kind"})
     if not evidence.strip():
         raise InvalidInput(_("Give the evidence."), code="field_required", details={"field": "evidence"})
+    for name, value, limit in (("evidence", evidence, EVIDENCE_MAX_LENGTH),
+                               ("attachment", attachment, ATTACHMENT_MAX_LENGTH)):
+        if len(value) > limit:
+            raise InvalidInput(_("Enter at most %(n)s characters.") % {"n": limit}, code="too_long",
+                               details={"field": name})
     with transaction.atomic():
         ticket = _ticket(ticket_id)
         if not can(actor, g.VIEW, ticket):
             raise NotFound(_("Not found."))
-        if not can(actor, g.HANDLE, ticket):
+        if not can_request_exemption(actor, ticket):
             raise PermissionDenied(_("You may not do this to this ticket."))
-        if Exemption.objects.filter(ticket=ticket, decision=Decision.PENDING).exists():
+        decisions = set(Exemption.objects.filter(ticket=ticket).values_list("decision", flat=True))
+        if Decision.PENDING in decisions:
             raise Conflict(_("An exemption request for this ticket is waiting for a decision."),
                            code="exemption_pending")
+        if Decision.APPROVE in decisions:
+            raise Conflict(_("This ticket is exempted already."), code="already_exempted")
         exemption = Exemption.objects.create(ticket=ticket, kind=kind, evidence=evidence, attachment=attachment,
                                              requested_by=actor, requested_at=clock.now())
         audit_record(actor=actor, action="assessment.exemption_request", object_type="ticket",

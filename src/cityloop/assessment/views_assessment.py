@@ -13,10 +13,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cityloop.assessment import selectors, services
-from cityloop.assessment.choices import ScopeKind
+from cityloop.assessment.choices import Decision, ScopeKind
 from cityloop.assessment.engine import COUNTS
+from cityloop.assessment.forms import EXEMPTION_FORM_KEY, ExemptionDecideForm, ExemptionRequestForm
 from cityloop.assessment.report import RATES, rate_labels
 from cityloop.core.errors import ApplicationError, NotFound
+from cityloop.tickets.selectors import ticket_get
+from cityloop.tickets.services import PermissionDenied as RefusedAction
+from cityloop.tickets.views import ticket_page
 
 
 def _supervisor(request: HttpRequest) -> None:
@@ -108,30 +112,75 @@ def report_download(request: HttpRequest, month: str, fmt: str) -> HttpResponse:
     return response
 
 
+def _reviews(request: HttpRequest, refused: ExemptionDecideForm | None = None, status: int = 200) -> HttpResponse:
+    _supervisor(request)
+    exemptions = selectors.exemption_list_supervised(request.user, decision=Decision.PENDING)[:100]
+    return render(request, "assessment/reviews.html", {
+        "exemptions": [(e, refused if refused is not None and refused.exemption_id == e.pk
+                        else ExemptionDecideForm(e.pk)) for e in exemptions],
+        "reviews": selectors.reviews_open(request.user)[:100],
+        "callbacks": selectors.callbacks_due(request.user)}, status=status)
+
+
 @login_required
 def reviews(request: HttpRequest) -> HttpResponse:
-    """Exemption requests to decide and the supervisor's review list."""
-    _supervisor(request)
-    return render(request, "assessment/reviews.html", {
-        "exemptions": selectors.exemptions_pending(request.user)[:100],
-        "reviews": selectors.reviews_open(request.user)[:100],
-        "callbacks": selectors.callbacks_due(request.user)})
+    """Exemption requests to decide, the supervisor's review list and the callbacks waiting."""
+    return _reviews(request)
 
 
 @require_POST
 @login_required
 def exemption_decide(request: HttpRequest, exemption_id: int) -> HttpResponse:
+    """Approve or reject; a refusal shows the review page again with the error next to the reason."""
     _supervisor(request)
+    form = ExemptionDecideForm(exemption_id, request.POST)
+    if form.is_valid():
+        try:
+            services.exemption_decide(exemption_id=exemption_id, actor=request.user,
+                                      decision=form.cleaned_data["decision"], reason=form.cleaned_data["reason"])
+        except NotFound as exc:
+            raise Http404 from exc
+        except ApplicationError as exc:
+            if exc.details.get("field") == "reason":
+                form.add_error("reason", exc.message)
+            else:  # decided meanwhile: the request has left the list, so the message goes on top
+                messages.error(request, exc.message)
+                return redirect("assessment:reviews")
+        else:
+            messages.success(request, _("Decision recorded."))
+            return redirect("assessment:reviews")
+    elif "decision" in form.errors:
+        messages.error(request, " ".join(str(e) for e in form.errors["decision"]))
+    return _reviews(request, refused=form, status=422)
+
+
+@require_POST
+@login_required
+def exemption_request(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    """A handler's exemption request from the ticket page; refused, the ticket page again with the input kept."""
     try:
-        services.exemption_decide(exemption_id=exemption_id, actor=request.user,
-                                  decision=request.POST.get("decision", ""), reason=request.POST.get("reason", ""))
+        ticket = ticket_get(request.user, ticket_id)
     except NotFound as exc:
         raise Http404 from exc
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Decision recorded."))
-    return redirect("assessment:reviews")
+    if not selectors.can_request_exemption(request.user, ticket):
+        raise PermissionDenied
+    form = ExemptionRequestForm(request.POST)
+    if form.is_valid():
+        try:
+            services.exemption_request(ticket_id=ticket_id, actor=request.user, **form.cleaned_data)
+        except NotFound as exc:
+            raise Http404 from exc
+        except RefusedAction as exc:
+            raise PermissionDenied(exc.message) from exc
+        except ApplicationError as exc:
+            field = exc.details.get("field", "")
+            form.add_error(field if field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("Exemption requested; a supervisor decides."))
+            return redirect("tickets:detail", ticket_id=ticket_id)
+    # The ticket page again, with the refused form in its exemption section (see templatetags/assessment.py).
+    request.__dict__[EXEMPTION_FORM_KEY] = form
+    return ticket_page(request, ticket_id, status=422)
 
 
 @require_POST

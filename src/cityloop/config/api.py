@@ -10,6 +10,7 @@ from ninja import NinjaAPI
 from ninja.errors import HttpError, ValidationError
 from ninja.throttling import AnonRateThrottle, AuthRateThrottle
 
+from cityloop.assessment.api import router as assessment_router
 from cityloop.core.conf import platform_setting
 from cityloop.core.errors import ApplicationError
 from cityloop.tickets.api import router as tickets_router
@@ -20,6 +21,7 @@ api = NinjaAPI(title="CityLoop API", version="1", urls_namespace="api",
                throttle=[AnonRateThrottle(platform_setting("API_RATE_ANONYMOUS")),
                          AuthRateThrottle(platform_setting("API_RATE_USER"))])
 api.add_router("/", tickets_router)
+api.add_router("/", assessment_router)
 
 
 def _validation_message(error: dict[str, Any]) -> str:

@@ -3,6 +3,7 @@
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial, update_wrapper
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -317,7 +318,14 @@ def ticket_transition(*, ticket_id: int, action: str, actor: Any, params: Transi
         event = _write_event(ticket, action=action, from_status=from_status, actor=actor, unit_id=unit_id,
                              at=now, note=params.note or params.reply, data=record)
         transaction.on_commit(lambda: _after_commit(ticket.pk, event.pk))
+        for follow in FOLLOWERS.get(action, ()):  # (wrapped: the log names a failing one)
+            transaction.on_commit(update_wrapper(partial(follow, ticket.pk), follow), robust=True)
     return ticket
+
+
+# Stages above this layer (which it cannot import) follow an action from their AppConfig.ready(): each function
+# gets the ticket id after the action commits; a failing one is logged and never undoes the action.
+FOLLOWERS: dict[str, list[Callable[[int], None]]] = {}
 
 
 def _after_commit(ticket_id: int, event_id: int) -> None:

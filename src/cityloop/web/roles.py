@@ -15,10 +15,12 @@ CITIZEN = "citizen"
 
 # (url name, label) of each role's pages; the first is its home page.
 ROLE_PAGES: dict[str, list[tuple[str, Promise]]] = {
-    Role.OPERATOR: [("intake:console", _("Intake console")), ("tickets:list", _("Tickets"))],
+    Role.OPERATOR: [("intake:console", _("Intake console")), ("assessment:callbacks", _("Callbacks")),
+                    ("tickets:list", _("Tickets"))],
     Role.DISPATCHER: [("dispatch:queue", _("Dispatch queue")), ("tickets:list", _("Tickets"))],
     Role.HANDLER: [("handling:todo", _("To-do list")), ("tickets:list", _("Tickets"))],
-    Role.SUPERVISOR: [("assessment:board", _("Supervision board")), ("analytics:brain", _("City brain")),
+    Role.SUPERVISOR: [("assessment:board", _("Supervision board")),
+                      ("assessment:reviews", _("Exemptions and reviews")), ("analytics:brain", _("City brain")),
                       ("analytics:warnings", _("Warnings")), ("tickets:list", _("Tickets"))],
     Role.ANALYST: [("analytics:overview", _("Overview")), ("analytics:brain", _("City brain")),
                    ("analytics:warnings", _("Warnings")), ("tickets:list", _("Tickets"))],

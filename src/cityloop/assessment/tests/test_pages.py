@@ -60,7 +60,8 @@ def test_pages_refused_to_others(world: World) -> None:
                 "/supervision/assessment/2026-10/report.docx", "/supervision/reviews/"):
         assert client.get(url).status_code == 403
     exemption = Exemption.objects.get()
-    assert client.post(f"/supervision/exemptions/{exemption.pk}/decide/", {"decision": "approve"}).status_code == 403
+    assert client.post(f"/supervision/exemptions/{exemption.pk}/decide/",
+                       {f"decide-{exemption.pk}-decision": "approve"}).status_code == 403
     assert Exemption.objects.get().decision == ""
 
 
@@ -80,5 +81,5 @@ def test_report_downloads_and_exemption_decision(world: World) -> None:
     exemption = Exemption.objects.get()
     assert reviews.status_code == 200
     assert [t.pk for t, _due, _n in reviews.context["callbacks"]] == [exemption.ticket_id]
-    client.post(f"/supervision/exemptions/{exemption.pk}/decide/", {"decision": "approve"})
+    client.post(f"/supervision/exemptions/{exemption.pk}/decide/", {f"decide-{exemption.pk}-decision": "approve"})
     assert Exemption.objects.get().decision == "approve"

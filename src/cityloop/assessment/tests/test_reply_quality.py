@@ -1,4 +1,7 @@
 import datetime as dt
+from typing import Any
+
+from django.test import Client
 
 from cityloop.assessment import services
 from cityloop.assessment.models import ReplyScore, SupervisorReview
@@ -6,6 +9,7 @@ from cityloop.assessment.reply_quality import completeness, demand_points, expla
 from cityloop.conftest import World
 from cityloop.core import clock
 from cityloop.tickets.calendar import working_calendar
+from cityloop.tickets.models import Ticket
 from cityloop.tickets.services import TransitionInput, ticket_transition
 from cityloop.tickets.tests.flows import drive, new_ticket
 
@@ -41,12 +45,64 @@ def test_working_days_on_the_chinese_calendar(world: World) -> None:
     assert q.working_days == 2.0
 
 
-def test_low_reply_goes_to_review(world: World) -> None:
-    with clock.frozen_at(dt.datetime(2026, 10, 12, 2, 0, tzinfo=dt.UTC)):
-        ticket = drive(world, new_ticket(world), "in_progress")
+def complete(world: World, reply: str, capture: Any) -> Ticket:
+    """Complete a ticket through the workflow and run what follows its commit, as a request would."""
+    ticket = drive(world, new_ticket(world, description=DEMAND), "in_progress")
+    with capture(execute=True):
         ticket_transition(ticket_id=ticket.pk, action="complete", actor=world.users["handler"],
+                          params=TransitionInput(reply=reply))
+    return ticket
+
+
+def test_completion_scores_the_reply(world: World, django_capture_on_commit_callbacks: Any) -> None:
+    with clock.frozen_at(dt.datetime(2026, 10, 12, 2, 0, tzinfo=dt.UTC)):
+        good = complete(world, GOOD, django_capture_on_commit_callbacks)
+        bad = complete(world, BAD, django_capture_on_commit_callbacks)
+    scores = {s.ticket_id: s for s in ReplyScore.objects.all()}
+    assert scores[good.pk].total > 0.6
+    assert scores[bad.pk].total < 0.3
+    assert scores[good.pk].working_days == 0.0
+    assert list(SupervisorReview.objects.values_list("ticket_id", "kind")) == [(bad.pk, "reply_quality")]
+    # the supervisor finds it on the review page
+    client = Client()
+    client.force_login(world.users["supervisor"])
+    assert [r.ticket_id for r in client.get("/supervision/reviews/").context["reviews"]] == [bad.pk]
+
+
+def test_a_direct_answer_is_scored_too(world: World, django_capture_on_commit_callbacks: Any) -> None:
+    ticket = new_ticket(world, ticket_type="inquiry", description=DEMAND)
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_transition(ticket_id=ticket.pk, action="answer", actor=world.users["operator"],
                           params=TransitionInput(reply=BAD))
-        score = services.reply_score_record(ticket_id=ticket.pk)
-    assert score.total < 0.3
-    assert ReplyScore.objects.count() == 1
-    assert SupervisorReview.objects.get(ticket=ticket).kind == "reply_quality"
+    assert ReplyScore.objects.get().ticket_id == ticket.pk
+    assert SupervisorReview.objects.get().ticket_id == ticket.pk
+
+
+def test_reopened_and_completed_again_is_scored_again(world: World, django_capture_on_commit_callbacks: Any) -> None:
+    ticket = complete(world, BAD, django_capture_on_commit_callbacks)
+    services.callback_record(ticket_id=ticket.pk, actor=world.users["operator"], resolved=False,
+                             satisfaction="unsatisfied")
+    with django_capture_on_commit_callbacks(execute=True):
+        for action, params in (("sign", {}), ("contact", {"note": "已联系"}), ("complete", {"reply": GOOD})):
+            ticket_transition(ticket_id=ticket.pk, action=action, actor=world.users["handler"],
+                              params=TransitionInput(**params))
+    assert ReplyScore.objects.get(ticket=ticket).total > 0.6  # one score per ticket: its latest reply
+
+
+def test_a_failing_follower_never_undoes_the_completion(world: World,
+                                                       django_capture_on_commit_callbacks: Any) -> None:
+    """The tickets layer's extension point: a follower that fails is logged; the action and the other
+    followers (the reply score) stand."""
+    from cityloop.tickets.services import FOLLOWERS
+
+    def broken(ticket_id: int) -> None:
+        raise RuntimeError(f"follower failed on {ticket_id}")
+
+    FOLLOWERS["complete"].insert(0, broken)
+    try:
+        ticket = complete(world, GOOD, django_capture_on_commit_callbacks)
+    finally:
+        FOLLOWERS["complete"].remove(broken)
+    ticket.refresh_from_db()
+    assert ticket.status == "completed"
+    assert ReplyScore.objects.filter(ticket=ticket).exists()

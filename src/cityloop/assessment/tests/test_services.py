@@ -57,14 +57,12 @@ def test_unreachable_attempts(world: World) -> None:
     with clock.frozen_at(OCT):
         ticket = completed(world)
         for _ in range(3):
-            services.callback_attempt_record(ticket_id=ticket.pk, actor=world.users["operator"],
-                                             outcome="unreachable")
+            services.callback_attempt_record(ticket_id=ticket.pk, actor=world.users["operator"])
         services.assessment_compute(month="2026-10")
     unit = AssessmentResult.objects.get(scope_kind="unit", scope_id=world.department.pk).figures
     assert (unit["unreachable"], unit["called_back"], unit["unsatisfied"]) == (1, 0, 0)
     with pytest.raises(NotFound):
-        services.callback_attempt_record(ticket_id=ticket.pk, actor=world.users["other_handler"],
-                                         outcome="unreachable")
+        services.callback_attempt_record(ticket_id=ticket.pk, actor=world.users["other_handler"])
 
 
 def test_exemption_request_and_decision(world: World) -> None:
