@@ -5,9 +5,17 @@ Decisions worth knowing (details in the modules):
   `report_publish`). Web comments are taken only while the phase is "open" and inside its dates; opinions
   entered by staff (paper forms, contact points), imported e-mails and hotline suggestions are also taken in
   the analysis phase and marked late when received after the close — the report lists them with that status.
-- Residents are verified by the portal's one-time code: the account it signs in ("c:" + hash of the contact)
-  is a verified resident (`access.is_verified_resident`). Commenting, supporting, answering a survey and
-  booking online need it; staff accounts are never residents.
+- Residents are verified by the portal's one-time code, with a ticket (tracking) or without one (the sign-in
+  page `portal:sign_in`, which the "sign in" notes link to with `next=` the page): the account it signs in
+  ("c:" + hash of the contact) is a verified resident (`access.is_verified_resident`). Commenting,
+  supporting, answering a survey and booking online need it; staff accounts are never residents.
+- Resident lists: a community's staff (community workers of it, administrators) import a CSV/XLSX of its
+  residents (`residents.py` reads and checks it; `services.resident_list_import` replaces the list with the
+  good rows and keeps the refused ones, with reasons, as the import's report; an unreadable file or one
+  without a good row changes nothing). Contacts are shown masked. Each row holds the usernames of the citizen
+  accounts of its phone and e-mail, so whoever signs in with them is a listed resident, before or after the
+  import. A survey may be limited to the listed residents of an area (`Survey.residents_of`), once per listed
+  person (`SurveyResponse.resident_key`), even one who has a phone account and an e-mail account.
 - Staff rights: the consultation's responsible office (members of that unit or a unit above it) and
   administrators run a consultation; the station's organising unit runs its receptions (`access.runs_unit`).
 - Grouping: char 1-2-gram TF-IDF without stop words, average-linkage clustering at cosine distance 0.90

@@ -1,10 +1,12 @@
 """The participation journeys in a real browser (headless Chromium)."""
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
 from django.conf import settings
+from django.core import mail
 from django.test import Client
 from django.utils import translation
 
@@ -14,7 +16,10 @@ from cityloop.participation import services
 from cityloop.participation.choices import Phase
 from cityloop.participation.models import Booking, Consultation, Opinion, OpinionGroup, ReceptionIssue
 from cityloop.participation.tests.helpers import DAY, complete_dispatched, consultation, deputies, resident, station
+from cityloop.portal.contacts import EMAIL, Contact
+from cityloop.portal.services import citizen_username
 from cityloop.tickets.choices import Status
+from cityloop.tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -53,6 +58,42 @@ def test_resident_comments_on_a_section(world: World, browser_page: BrowserPage)
     assert (opinion.section_id, opinion.channel, opinion.author) == (section.pk, "web", resident())
     assert "建议明确犬只登记可以在网上办理。" in page.locator(f"#section-{section.pk}").inner_text()
     browser_page.shot("participation-commented")
+
+
+def test_resident_without_a_ticket_verifies_by_email_and_comments(world: World, browser_page: BrowserPage) -> None:
+    """No ticket, no account: the page's sign-in link, a code by e-mail, back to the draft, a comment."""
+    page: Any = browser_page.page
+    keyboard = page.keyboard
+    item = consultation(world)
+    section = item.versions.get().sections.order_by("position")[2]
+    draft = f"/participation/consultations/{item.pk}/"
+    browser_page.go(draft)
+    assert page.locator(f"#id_{section.pk}_body").count() == 0  # no comment form before signing in
+    page.locator("a[href^='/portal/sign-in/']").focus()
+    with page.expect_navigation():
+        keyboard.press("Enter")
+    page.locator("#id_contact").fill("zhao@example.org")
+    browser_page.shot("participation-sign-in")
+    with page.expect_navigation():
+        page.locator("#id_contact").press("Enter")
+    page.wait_for_url("**/portal/sign-in/code/")
+    code = re.findall(r"\b\d{6}\b", mail.outbox[-1].body)[0]
+    assert mail.outbox[-1].to == ["zhao@example.org"]
+    page.locator("#id_code").fill(code)
+    with page.expect_navigation():
+        page.locator("#id_code").press("Enter")
+    page.wait_for_url(f"**{draft}")
+    page.locator(f"#id_{section.pk}_body").fill("犬链长度建议放宽到2米，大型犬另行规定。")
+    page.locator(f"#section-{section.pk} button.primary").focus()
+    with page.expect_navigation():
+        keyboard.press("Enter")
+    opinion = Opinion.objects.get()
+    assert opinion.author is not None
+    assert opinion.author.username == citizen_username(Contact(EMAIL, "zhao@example.org"))
+    assert (opinion.section_id, opinion.channel) == (section.pk, "web")
+    assert not Ticket.objects.exists()
+    assert "犬链长度建议放宽到2米" in page.locator(f"#section-{section.pk}").inner_text()
+    browser_page.shot("participation-commented-after-sign-in")
 
 
 def test_staff_group_answer_and_publish(world: World, browser_page: BrowserPage) -> None:
