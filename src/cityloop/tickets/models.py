@@ -49,7 +49,9 @@ class Category(TreeNode):
 
 class Ticket(TimeStampedModel):
     # NULL until the row has its id, from which the number is made; unique once set.
-    number = models.CharField(_("number"), max_length=24, unique=True, null=True, editable=False)  # noqa: DJ001
+    # unique by a constraint in Meta (as are idempotency_key and the citizen_phone index): unique=True and
+    # db_index=True would also give PostgreSQL a second, LIKE-pattern index that no query uses.
+    number = models.CharField(_("number"), max_length=24, null=True, editable=False)  # noqa: DJ001
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     ticket_type = models.CharField(_("type"), max_length=16, choices=TicketType.choices)
     urgency = models.CharField(_("urgency"), max_length=16, choices=Urgency.choices, default=Urgency.NORMAL)
@@ -62,7 +64,7 @@ class Ticket(TimeStampedModel):
     citizen = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("citizen account"), null=True,
                                 blank=True, on_delete=models.SET_NULL, related_name="own_tickets")
     citizen_name = models.CharField(_("citizen name"), max_length=100, blank=True)
-    citizen_phone = models.CharField(_("citizen phone"), max_length=32, blank=True, db_index=True)
+    citizen_phone = models.CharField(_("citizen phone"), max_length=32, blank=True)
     citizen_email = models.EmailField(_("citizen e-mail"), blank=True)
 
     address = models.CharField(_("address"), max_length=300, blank=True)
@@ -116,7 +118,7 @@ class Ticket(TimeStampedModel):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
     # "<client>:<key>": a retried create with the same key returns the first ticket.
-    idempotency_key = models.CharField(max_length=160, unique=True, null=True, blank=True, editable=False)
+    idempotency_key = models.CharField(max_length=160, null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("ticket")
@@ -127,6 +129,11 @@ class Ticket(TimeStampedModel):
             models.Index(fields=["area_path", "created_at"], name="ticket_area_time"),
             models.Index(fields=["status", "due_at"], name="ticket_status_due"),
             models.Index(fields=["cell", "created_at"], name="ticket_cell_time"),
+            models.Index(fields=["citizen_phone"], name="ticket_citizen_phone"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["number"], name="ticket_number_unique"),
+            models.UniqueConstraint(fields=["idempotency_key"], name="ticket_idempotency_unique"),
         ]
 
     def __str__(self) -> str:
