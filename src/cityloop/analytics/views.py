@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from cityloop.analytics import selectors, services
 from cityloop.analytics.models import WarningStatus
-from cityloop.core.errors import ApplicationError
+from cityloop.core.errors import ApplicationError, NotFound
 from cityloop.organisation.models import Unit
 
 
@@ -126,7 +126,7 @@ def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
     warning = selectors.warnings_for(request.user).filter(pk=pk).first()
     if warning is None:
         raise Http404
-    error = ""
+    error, status = "", 200
     if request.method == "POST":
         action = request.POST.get("action", "")
         try:
@@ -144,8 +144,11 @@ def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 raise Http404
             return redirect("analytics:warning", pk=pk)
+        except NotFound:
+            raise Http404 from None
         except (ApplicationError, ValueError) as exc:
-            error = str(exc)
+            # the page again with the refusal; one for lack of rights answers 403, as every refused right does
+            error, status = str(exc), 403 if getattr(exc, "status", None) == 403 else 200
     daily = warning.evidence.get("daily", [])
     area = warning.area
     context = {
@@ -158,4 +161,4 @@ def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if area is not None and area.boundary else None,
         "units": Unit.objects.order_by("name").values_list("pk", "name"),
     }
-    return render(request, "analytics/warning_detail.html", context)
+    return render(request, "analytics/warning_detail.html", context, status=status)

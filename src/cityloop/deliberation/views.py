@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -52,18 +53,23 @@ def topic_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def topic_new(request: HttpRequest) -> HttpResponse:
+    if not manages_any(request.user):  # only organisers propose topics; the page is not for others
+        raise PermissionDenied
     form = TopicForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        parties = [services.PartyInput(kind=k, name=str(PartyKind(k).label)) for k in data["parties"]]
-        try:
-            topic = services.topic_create(actor=request.user, title=data["title"], kind=data["kind"],
-                                          area=data["area"], description=data["description"], parties=parties)
-        except ApplicationError as exc:
-            form.add_error(None, exc.message)
-        else:
-            return redirect("deliberation:topic", pk=topic.pk)
-    return render(request, "deliberation/topic_new.html", {"form": form})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            parties = [services.PartyInput(kind=k, name=str(PartyKind(k).label)) for k in data["parties"]]
+            try:
+                topic = services.topic_create(actor=request.user, title=data["title"], kind=data["kind"],
+                                              area=data["area"], description=data["description"], parties=parties)
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+            else:
+                return redirect("deliberation:topic", pk=topic.pk)
+        status = 422
+    return render(request, "deliberation/topic_new.html", {"form": form}, status=status)
 
 
 def _set_choices(form: forms.Form, choices: list[tuple[str, str]], *names: str) -> None:
@@ -111,6 +117,8 @@ def _run(request: HttpRequest, form: forms.Form, call: Callable[[dict[str, Any]]
         return redirect(back)
     try:
         call(form.cleaned_data)
+    except NotFound:
+        raise Http404 from None  # the organisers' actions do not exist for anyone else
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
@@ -220,6 +228,8 @@ def vote_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if action == "close":
         try:
             services.vote_close(actor=request.user, vote=vote)
+        except NotFound:
+            raise Http404 from None
         except ApplicationError as exc:
             messages.error(request, exc.message)
         return redirect(back)
@@ -286,6 +296,8 @@ def statement_action(request: HttpRequest, pk: int, action: str) -> HttpResponse
             services.statement_moderate(actor=request.user, statement=statement, approve=action == "approve")
         else:
             raise Http404
+    except NotFound:
+        raise Http404 from None
     except ApplicationError as exc:
         messages.error(request, exc.message)
     return redirect("deliberation:statements", pk=topic.pk)
