@@ -403,6 +403,7 @@ class Need(AreaScoped):
 
     class Meta:
         verbose_name = _("need")
+        verbose_name_plural = _("needs")
         ordering = ["-open", "pk"]
 
     def __str__(self) -> str:
@@ -425,6 +426,7 @@ class Resource(SharedUpward):
 
     class Meta:
         verbose_name = _("resource")
+        verbose_name_plural = _("resources")
         ordering = ["pk"]
 
     def __str__(self) -> str:
@@ -457,6 +459,7 @@ class Project(AreaScoped):
 
     class Meta:
         verbose_name = _("project")
+        verbose_name_plural = _("projects")
         ordering = ["pk"]
 
     def __str__(self) -> str:
