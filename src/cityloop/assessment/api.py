@@ -26,7 +26,7 @@ router = Router(tags=["assessment"], auth=API_AUTH)
 ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ValidationErrorOut}
 
 
-@router.get("/exemptions", response=list[ExemptionOut], operation_id="exemption_list")
+@router.get("/exemptions", response={200: list[ExemptionOut], 422: ValidationErrorOut}, operation_id="exemption_list")
 @paginate(LimitOffsetPagination)
 def exemption_list(request: HttpRequest, filters: Query[ExemptionFilters]) -> Any:
     """Exemption requests on the tickets the caller supervises, oldest first (filter `decision=pending` for the
@@ -49,9 +49,10 @@ def exemption_request(request: HttpRequest, ticket_id: int, payload: ExemptionIn
 @router.post("/exemptions/{exemption_id}/decision", response={200: ExemptionOut, **ERRORS},
              operation_id="exemption_decide")
 def exemption_decide(request: HttpRequest, exemption_id: int, payload: ExemptionDecisionIn) -> Any:
-    """A supervisor of the ticket's area approves (the ticket leaves the rates) or rejects (with a reason)."""
-    return services.exemption_decide(exemption_id=exemption_id, actor=request.user,
-                                     decision=payload.decision.value, reason=payload.reason)
+    """A supervisor of the ticket's area approves (the ticket leaves the rates) or rejects (saying why).
+    409 once decided."""
+    return services.exemption_decide(exemption_id=exemption_id, actor=request.user, decision=payload.decision,
+                                     reason=payload.reason)
 
 
 @router.post("/tickets/{ticket_id}/callback-attempts", response={201: CallbackAttemptOut, **ERRORS},

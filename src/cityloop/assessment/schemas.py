@@ -2,6 +2,7 @@
 
 import datetime as dt
 from enum import StrEnum
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
 from pydantic import BaseModel
@@ -18,24 +19,28 @@ class DecisionChoice(StrEnum):
     REJECT = Decision.REJECT.value
 
 
-class DecidedChoice(StrEnum):
-    APPROVE = Decision.APPROVE.value
-    REJECT = Decision.REJECT.value
-
-
 # Inputs are plain pydantic models: ninja's Schema reads any object by attribute, so a JSON list or string
 # would pass as "all defaults" and, for a body whose fields all have defaults, be accepted.
 class ExemptionIn(BaseModel):
     kind: ExemptionKind
-    evidence: str = Field(min_length=1, max_length=EVIDENCE_MAX_LENGTH,
+    evidence: str = Field(max_length=EVIDENCE_MAX_LENGTH, pattern=r"\S",
                           description="Why the demand is unreasonable or outside the unit's jurisdiction.")
     attachment: str = Field("", max_length=ATTACHMENT_MAX_LENGTH,
                             description="Optional reference to a document: an attached file's name, a letter's number.")
 
 
-class ExemptionDecisionIn(BaseModel):
-    decision: DecidedChoice
-    reason: str = Field("", max_length=5000, description="Required when rejecting.")
+class ExemptionApproveIn(BaseModel):
+    decision: Literal["approve"]
+    reason: str = Field("", max_length=5000)
+
+
+class ExemptionRejectIn(BaseModel):
+    decision: Literal["reject"]
+    reason: str = Field(max_length=5000, pattern=r"\S", description="Why the request is rejected.")
+
+
+# Approve, or reject with a reason: told apart by `decision`, so that the document states the rule.
+ExemptionDecisionIn = Annotated[ExemptionApproveIn | ExemptionRejectIn, Field(discriminator="decision")]
 
 
 class ExemptionOut(Schema):

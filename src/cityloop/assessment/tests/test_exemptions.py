@@ -204,7 +204,7 @@ def test_api_request_and_decision(world: World) -> None:
     bad = post(world.client("handler", "en"), url, {"kind": "lazy", "evidence": ""})
     assert bad.status_code == 422
     assert {e["field"] for e in bad.json()["errors"]} == {"kind", "evidence"}
-    blank = post(world.client("handler", "en"), url, {"kind": "unreasonable", "evidence": "  "})
+    blank = post(world.client("handler", "en"), url, {"kind": "unreasonable", "evidence": " \n "})
     assert (blank.status_code, blank.json()["errors"][0]["field"]) == (422, "evidence")
     assert state() == before
 
@@ -219,8 +219,9 @@ def test_api_request_and_decision(world: World) -> None:
 
     decide = f"/api/exemptions/{out['id']}/decision"
     assert post(world.client("handler", "en"), decide, {"decision": "approve"}).status_code == 404
-    refused = post(world.client("supervisor", "en"), decide, {"decision": "reject"})
-    assert (refused.status_code, refused.json()["errors"][0]["field"]) == (422, "reason")
+    for body_ in ({"decision": "reject"}, {"decision": "reject", "reason": " "}):
+        refused = post(world.client("supervisor", "en"), decide, body_)
+        assert (refused.status_code, refused.json()["errors"][0]["field"]) == (422, "reject.reason")
     assert post(world.client("supervisor", "en"), decide, {"decision": "pending"}).status_code == 422
     assert Exemption.objects.get().decision == ""
     approved = post(world.client("supervisor", "en"), decide, {"decision": "approve"})
