@@ -34,6 +34,6 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
 @admin.register(SecurityAlert)
 class SecurityAlertAdmin(admin.ModelAdmin):
-    list_display = ("day", "kind", "user", "observed", "expected", "acknowledged_at")
+    list_display = ("day", "kind", "user", "address", "observed", "expected", "acknowledged_at")
     list_filter = ("kind", "day")
-    readonly_fields = ("kind", "user", "day", "observed", "expected", "evidence")
+    readonly_fields = ("kind", "user", "address", "day", "observed", "expected", "evidence")

@@ -121,11 +121,11 @@ def security_scan(day: dt.date | None = None) -> list[SecurityAlert]:
         except IntegrityError:
             continue  # already raised today
     if created:
-        _notify(created)
+        notify_administrators(created)
     return created
 
 
-def _notify(alerts: list[SecurityAlert]) -> None:
+def notify_administrators(alerts: list[SecurityAlert]) -> None:
     """E-mail the administrators (role admin) the evidence; the alerts also wait in the admin pages."""
     from django.core.mail import send_mail
 
@@ -135,6 +135,6 @@ def _notify(alerts: list[SecurityAlert]) -> None:
     recipients = sorted(set(Membership.objects.filter(role=Role.ADMIN, user__email__gt="")
                             .values_list("user__email", flat=True)))
     if recipients:
-        lines = [f"{a.day} {a.kind} user={a.user_id} observed={a.observed:g} expected={a.expected:g} "
-                 f"evidence={a.evidence}" for a in alerts]
+        lines = [f"{a.day} {a.kind} {f'address={a.address}' if a.address else f'user={a.user_id}'} "
+                 f"observed={a.observed:g} expected={a.expected:g} evidence={a.evidence}" for a in alerts]
         send_mail("CityLoop: security alerts", "\n".join(lines), None, recipients)

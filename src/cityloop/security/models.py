@@ -4,6 +4,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from cityloop.core.models import TimeStampedModel
@@ -77,11 +78,14 @@ class AuditEntry(models.Model):
 
 
 class SecurityAlert(TimeStampedModel):
-    """Something about an account's use of the platform that a security administrator should look at."""
+    """Something about an account's use of the platform, or about one client address's use of the public
+    pages, that a security administrator should look at."""
 
     kind = models.CharField(_("kind"), max_length=32)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("account"), null=True, blank=True,
                              on_delete=models.CASCADE, related_name="security_alerts")
+    # A burst on the public pages has no account: the client address (an IPv6 client by its /64 network).
+    address = models.GenericIPAddressField(_("client address"), null=True, blank=True)
     day = models.DateField(_("day"))
     observed = models.FloatField(_("observed"))
     expected = models.FloatField(_("expected"))
@@ -92,7 +96,9 @@ class SecurityAlert(TimeStampedModel):
         verbose_name = _("security alert")
         verbose_name_plural = _("security alerts")
         ordering = ["-created_at"]
-        constraints = [models.UniqueConstraint(fields=["kind", "user", "day"], name="alert_once_per_day")]
+        constraints = [models.UniqueConstraint(fields=["kind", "user", "day"], name="alert_once_per_day"),
+                       models.UniqueConstraint(fields=["kind", "address", "day"], condition=Q(address__isnull=False),
+                                               name="address_alert_once_per_day")]
 
     def __str__(self) -> str:
-        return f"{self.day} {self.kind} {self.user}"
+        return f"{self.day} {self.kind} {self.user or self.address}"

@@ -49,6 +49,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "cityloop.core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "cityloop.security.middleware.PublicBurstMiddleware",  # before the CSRF check: forged posts count too
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

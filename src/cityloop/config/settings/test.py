@@ -5,7 +5,7 @@ from pathlib import Path
 
 from cityloop.config.env import env
 from cityloop.config.settings.base import *  # noqa: F403
-from cityloop.config.settings.base import database_config
+from cityloop.config.settings.base import CITYLOOP, database_config
 
 _TMP = Path(tempfile.mkdtemp(prefix="cityloop-test-"))
 DATA_DIR = _TMP
@@ -20,5 +20,6 @@ DATABASES["default"]["TEST"] = {"NAME": None if "sqlite" in DATABASES["default"]
                                 else env("CITYLOOP_TEST_DATABASE", "test_cityloop")}
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_BROKER_URL = "memory://"
-# Throttling is tested on purpose where it matters; elsewhere tests sign in freely.
+# Throttling is tested on purpose where it matters; elsewhere tests sign in freely and call public pages often.
 AXES_ENABLED = False
+CITYLOOP = {**CITYLOOP, "PUBLIC_BURSTS": False}
