@@ -254,3 +254,62 @@ def test_api_list_is_scoped(world: World, django_assert_max_num_queries: Any) ->
     client = world.client("supervisor")
     with django_assert_max_num_queries(8):
         client.get("/api/exemptions")
+
+
+# --- in a browser ---------------------------------------------------------------------------------------------
+
+@pytest.mark.django_db(transaction=True)
+def test_exemption_journey_in_a_browser(world: World, browser_page: Any) -> None:
+    """The handler asks on the ticket page (a refusal keeps what was typed), the supervisor approves on the
+    review page, and the ticket leaves the rates."""
+    from cityloop.assessment.selectors import unit_rates
+
+    ticket = drive(world, new_ticket(world), "completed")
+    services.callback_record(ticket_id=ticket.pk, actor=world.users["operator"], resolved=False,
+                             satisfaction="basically_satisfied")
+    before = {r.unit_id: r for r in unit_rates(world.users["supervisor"])}[world.department.pk]
+    assert (before.called_back, before.resolved) == (1, 0)
+
+    page: Any = browser_page.page
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    browser_page.sign_in("handler")
+    page.wait_for_url("**/handling/todo/")
+    page.context.add_cookies([{"name": "django_language", "value": "en", "url": browser_page.base_url}])
+    browser_page.go(f"/tickets/{ticket.pk}/")
+    page.locator("summary", has_text="Request an exemption").click()
+    page.get_by_label("Outside jurisdiction").check()
+    page.get_by_label("Attachment reference").fill("函2026-18号")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send the request").click()
+    assert page.get_by_text("Give the evidence.").is_visible()  # next to the field, the rest kept
+    assert page.get_by_label("Outside jurisdiction").is_checked()
+    assert page.get_by_label("Attachment reference").input_value() == "函2026-18号"
+    page.get_by_label("Evidence").fill(EVIDENCE)
+    browser_page.shot("assessment-exemption-request")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send the request").click()
+    page.wait_for_url(f"**/tickets/{ticket.pk}/")
+    assert Exemption.objects.get().evidence == EVIDENCE
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign out").click()
+
+    page.context.clear_cookies()  # the sign-in page in its default language, which sign_in() reads
+    browser_page.sign_in("supervisor")
+    page.wait_for_url("**/supervision/board/")
+    page.context.add_cookies([{"name": "django_language", "value": "en", "url": browser_page.base_url}])
+    browser_page.go("/supervision/board/")
+    with page.expect_navigation():
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Exemptions and reviews").click()
+    row = page.locator("tr", has_text=ticket.number).first
+    assert EVIDENCE in row.inner_text()
+    browser_page.shot("assessment-exemption-reviews")
+    with page.expect_navigation():
+        row.get_by_role("button", name="Approve").click()
+    assert page.get_by_text("Decision recorded.").is_visible()
+    assert Exemption.objects.get().decision == "approve"
+    assert world.department.pk not in {r.unit_id for r in unit_rates(world.users["supervisor"])}
+    services.assessment_compute(month=clock.now().date())
+    unit = AssessmentResult.objects.get(scope_kind="unit", scope_id=world.department.pk).figures
+    assert (unit["exempted"], unit["called_back"], unit["basically_satisfied"]) == (1, 0, 0)
+    assert errors == []
