@@ -158,6 +158,33 @@ def score_temporal(alarm: np.ndarray, d: Design) -> dict[str, float]:
     }
 
 
+def check_scorer(base: Path, d: Design) -> str:
+    """Run `cityloop detect` on the weekly k2=5 files and score its alarms.csv with the shared score.py: the
+    benchmark's own scorer must give the same FPR, POD, POD1 and delay, or the run stops."""
+    counts, truth = base / "weekly_k5" / "counts.csv", base / "weekly_k5" / "truth.csv"
+    alarms = base / "weekly_k5" / "cityloop_nb_alarms.csv"
+    cli = Path(sys.executable).with_name("cityloop")
+    subprocess.run([str(cli), "detect", "--counts", str(counts), "--out", str(alarms), "--eval-last", "52",
+                    "--period", "52", "--method", "nb", "--false-alarm-rate", str(RATE)],
+                   check=True, capture_output=True)
+    out = subprocess.run([sys.executable, str(PEER_DIR / "score.py"), str(truth), str(alarms)],
+                         check=True, capture_output=True, text=True).stdout
+    line = next(x.split() for x in out.splitlines() if x.startswith("nb "))
+    theirs = {"FPR": float(line[1]), "POD": float(line[2]), "POD1": float(line[3]), "delay": float(line[4]),
+              "n_ob": int(line[5])}
+    with alarms.open() as fh:
+        alarm = np.zeros((d.Y.shape[0], d.eval_last), dtype=bool)
+        idx = {s: i for i, s in enumerate(d.series)}
+        for r in csv.DictReader(fh):
+            alarm[idx[r["series"]], int(r["t"]) - 1 - d.e0] = r["alarm"] == "1"
+    ours = score_temporal(alarm, d)
+    diff = {k: (ours[k], v) for k, v in theirs.items() if abs(float(ours[k]) - v) > 6e-4}
+    if diff:
+        raise SystemExit(f"the benchmark's scorer disagrees with score.py on {alarms}: {diff}")
+    return (f"scorer check: `cityloop detect` alarms on weekly k2=5 scored by score.py = this table's scorer "
+            f"(FPR {theirs['FPR']:.4f}, POD {theirs['POD']:.3f}, POD1 {theirs['POD1']:.3f}, n_ob {theirs['n_ob']})")
+
+
 def matched_threshold(null_score: np.ndarray, null_neg: np.ndarray, rate: float) -> float:
     s = np.nan_to_num(null_score[null_neg], nan=-np.inf)
     return float(np.quantile(s, 1.0 - rate))
@@ -297,6 +324,10 @@ def read_peer(path: Path, d: Design, series: list[str]) -> dict[str, tuple[np.nd
 
 
 ROWS: list[dict[str, object]] = []
+# POD against the false-alarm rate (DETECTION.md rule 1): (design, method) -> (test score, test design,
+# null score, null non-outbreak mask), thresholds matched on the null at each rate of CURVE_RATES
+CURVES: dict[tuple[str, str], tuple[np.ndarray, Design, np.ndarray, np.ndarray]] = {}
+CURVE_RATES = (0.005, 0.01, 0.02, 0.03, 0.05)
 
 
 def row(design: str, method: str, thr: str, res: dict[str, float], ms: float | None) -> None:
@@ -327,6 +358,23 @@ def print_table() -> None:
 # ---------------------------------------------------------------- designs
 
 
+def print_curves() -> None:
+    if not CURVES:
+        return
+    print("\nPOD against the false-alarm rate, thresholds matched on the null replicates (FPR per series-week)")
+    head = f"{'design':18s} {'method':32s} " + " ".join(f"{'FPR ' + format(r, '.3f'):>10s}" for r in CURVE_RATES)
+    print(head)
+    print("-" * len(head))
+    designs = list(dict.fromkeys(design for design, _m in CURVES))
+    for (design, method), (score, d, score0, neg0) in sorted(CURVES.items(), key=lambda kv: designs.index(kv[0][0])):
+        cells = []
+        for rate in CURVE_RATES:
+            thr = matched_threshold(score0, neg0, rate)
+            res = score_temporal(np.nan_to_num(score, nan=-np.inf) > thr, d)
+            cells.append(f"{res['POD']:.3f}@{res['FPR'] * 100:.1f}%")
+        print(f"{design:18s} {method:32s} " + " ".join(f"{c:>10s}" for c in cells))
+
+
 def timed_detect(d: Design, **kw: Any) -> tuple[Detection, float]:
     t = time.perf_counter()
     res = detect(d.Y, d.eval_last, **kw)
@@ -340,12 +388,16 @@ def bench_weekly(base: Path, k2: int, null: Design, null_scores: dict[str, np.nd
         res, ms = timed_detect(d, period=52, method=m, rate=RATE)
         row(name, m, "budget", score_temporal(res.alarm, d), ms)
         if m in ("nb", "ears_c1"):
-            thr = matched_threshold(null_scores[m], null.state[:, null.e0 :] == 0, RATE)
+            neg0 = null.state[:, null.e0 :] == 0
+            thr = matched_threshold(null_scores[m], neg0, RATE)
             row(name, m, "matched", score_temporal(np.nan_to_num(res.score, nan=-np.inf) > thr, d), ms)
+            if m == "nb":
+                CURVES[(name, m)] = (res.score, d, null_scores[m], neg0)
     # the ceiling: true mean and dispersion of the generator, no estimation at all
-    p = oracle_p(d)
-    thr = matched_threshold(-np.log10(oracle_p(null)), null.state[:, null.e0 :] == 0, RATE)
-    row(name, "oracle (true mu, phi)", "matched", score_temporal(-np.log10(p) > thr, d), None)
+    score, score0, neg0 = -np.log10(oracle_p(d)), -np.log10(oracle_p(null)), null.state[:, null.e0 :] == 0
+    row(name, "oracle (true mu, phi)", "matched", score_temporal(score > matched_threshold(score0, neg0, RATE), d),
+        None)
+    CURVES[(name, "oracle (true mu, phi)")] = (score, d, score0, neg0)
 
 
 def peer_weekly(base: Path, k2: int, peer: Peer, peer_n: int, null: Design) -> None:
@@ -363,8 +415,11 @@ def peer_weekly(base: Path, k2: int, peer: Peer, peer_n: int, null: Design) -> N
         ms = timing.get(m, float("nan")) * 1000 / peer_n
         row(name, f"R {m}", "default", score_temporal(got[m][0], sub), ms)
         if m in ("farringtonFlexible", "earsC1", "bayes"):
-            thr = matched_threshold(got0[m][1], nsub.state[:, nsub.e0 :] == 0, RATE)
+            neg0 = nsub.state[:, nsub.e0 :] == 0
+            thr = matched_threshold(got0[m][1], neg0, RATE)
             row(name, f"R {m}", "matched", score_temporal(np.nan_to_num(got[m][1], nan=-np.inf) > thr, sub), ms)
+            if m == "farringtonFlexible":
+                CURVES[(name, f"R {m} ({peer_n} series)")] = (got[m][1], sub, got0[m][1], neg0)
 
 
 def oracle_p(d: Design) -> np.ndarray:
@@ -533,6 +588,7 @@ def main() -> None:
     null_scores = {m: detect(null.Y, 52, period=52, method=m, rate=RATE).score for m in ("nb", "ears_c1")}
     for k in (2, 5, 10):
         bench_weekly(out, k, null, null_scores)
+    scorer = check_scorer(out, load(out / "weekly_k5", 52))
     bench_daily(daily, daily0, n_rep)
     if peer is not None and peer_files is not None:
         peer.wait()
@@ -545,6 +601,8 @@ def main() -> None:
           f"(R peer on the first {peer_n}), daily {n_rep} cities x 75 series; budget {RATE:.0%} per series-step, "
           f"1 false alarm/week citywide for cluster rows; data in {out}")
     print_table()
+    print_curves()
+    print(scorer)
     load1, load5, _ = os.getloadavg()
     total = time.perf_counter() - started
     print(f"total {total:.0f} s on {os.cpu_count()} cores (load average {load1:.1f}/{load5:.1f}: timings include"
