@@ -1,7 +1,12 @@
 """From daily counts to findings: the detectors of `cityloop.analytics.detection` run over category x grid
 (concentrated, 集中性), category x street (trending, 趋势性) and a rarity test for new problems (emerging, 苗头性).
 
-Pure computation over `DailyCounts`; `services.analyse` turns the findings into Warnings.
+Concentrated: the space-time scan over each grid and its nearest grids of the same category (1 to 3 days), held
+to a citywide budget of false alarms per week, so that a cluster spread over neighbouring grids is one finding and
+counts as much as its total; grids without coordinates get the per-grid NB test instead.
+
+Pure computation over `DailyCounts`; `services.analyse` turns the findings into Warnings (and adds the emerging
+topics found in the tickets' text, `novelty`).
 """
 
 from __future__ import annotations
@@ -13,15 +18,25 @@ import numpy as np
 from scipy import stats
 
 from cityloop.analytics.counts import DailyCounts
-from cityloop.analytics.detection import BaselineConfig, calendar_covariates, date_range, detect, prospective_baseline
+from cityloop.analytics.detection import (
+    Baseline,
+    BaselineConfig,
+    Layout,
+    calendar_covariates,
+    date_range,
+    detect,
+    prospective_baseline,
+    space_time_scan,
+)
 
 EMERGING_WINDOW = 30
+SCAN_DAYS = 3  # longest window of the scan: a cluster is judged on up to three days of tickets
 
 
 @dataclass
 class Finding:
     kind: str
-    category_id: int
+    category_id: int | None
     area_id: int
     first: dt.date
     last: dt.date
@@ -29,6 +44,9 @@ class Finding:
     observed: int
     significance: float
     daily: list[dict[str, object]] = field(default_factory=list)
+    grids: list[int] = field(default_factory=list)  # all the grids of a spatial cluster (area_id among them)
+    tickets: list[int] | None = None  # the evidence itself, when the finding is about tickets, not counts
+    terms: list[str] = field(default_factory=list)  # what an emerging topic is about, in its own words
 
 
 def _daily(counts: DailyCounts, y: np.ndarray, mu: np.ndarray | None, t0: int) -> list[dict[str, object]]:
@@ -36,30 +54,46 @@ def _daily(counts: DailyCounts, y: np.ndarray, mu: np.ndarray | None, t0: int) -
              "expected": round(float(mu[i]), 2) if mu is not None else None} for i, v in enumerate(y)]
 
 
-def find(counts: DailyCounts, *, eval_days: int = 7, rate: float = 1e-3, min_count: int = 3) -> list[Finding]:
-    """Findings over the last `eval_days` days of `counts`."""
+def find(counts: DailyCounts, *, eval_days: int = 7, rate: float = 1e-3, min_count: int = 3,
+         alarms_per_week: float = 1.0) -> list[Finding]:
+    """Findings over the last `eval_days` days of `counts`.
+
+    rate: false alarms per series-day of the per-grid and trend tests; alarms_per_week: citywide false alarms
+    per week of the space-time scan.
+    """
     T = counts.days
     if counts.cube.shape[0] == 0 or eval_days + 28 >= T:
         return []
     calendar = calendar_covariates(date_range(counts.first_day, T))
     cfg = BaselineConfig(period=7)
-    return [*_concentrated(counts, eval_days, cfg, calendar, rate=rate, min_count=min_count),
+    return [*_concentrated(counts, eval_days, cfg, calendar, rate=rate, min_count=min_count,
+                           alarms_per_week=alarms_per_week),
             *_trending(counts, eval_days, cfg, calendar, rate),
             *_emerging(counts)]
 
 
 def _concentrated(counts: DailyCounts, E: int, cfg: BaselineConfig, calendar: np.ndarray, *, rate: float,
-                  min_count: int) -> list[Finding]:
+                  min_count: int, alarms_per_week: float) -> list[Finding]:
     cube = counts.cube
-    cs, gs = np.nonzero(cube[:, :, : cube.shape[2] - E].sum(axis=2) + cube[:, :, -E:].sum(axis=2))
+    cs, gs = np.nonzero(cube.sum(axis=2))
     if len(cs) == 0:
         return []
     Y = cube[cs, gs, :].astype(float)
     e0 = Y.shape[1] - E
-    base = prospective_baseline(Y, e0, cfg, calendar, cs)
+    lead = min(SCAN_DAYS - 1, e0 - 1)  # the scan's first windows reach back before the evaluated days
+    base = prospective_baseline(Y, e0 - lead, cfg, calendar, cs)
+    xy = counts.grids.xy[gs]
+    located = ~np.isnan(xy).any(axis=1)
+    found = (_scanned(counts, Y[located], Baseline(base.expected[located], base.phi[located]), cs[located],
+                     gs[located], e0=e0, lead=lead, alarms_per_week=alarms_per_week, min_count=min_count)
+             if located.any() else [])
+    if located.all():
+        return found
+    rest = ~located
+    Y, cs, gs = Y[rest], cs[rest], gs[rest]
+    base = Baseline(base.expected[rest, lead:], base.phi[rest, lead:])
     det = detect(Y, E, period=7, method="nb", rate=rate, calendar=calendar, baseline=base, groups=cs,
                  min_count=min_count)
-    found = []
     for s in np.nonzero(det.alarm.any(axis=1))[0]:
         days = np.nonzero(det.alarm[s])[0]
         found.append(Finding(
@@ -67,6 +101,50 @@ def _concentrated(counts: DailyCounts, E: int, cfg: BaselineConfig, calendar: np
             counts.day(e0 + int(days[0])), counts.day(e0 + int(days[-1])),
             float(base.expected[s, days].sum()), int(Y[s, e0 + days].sum()), float(np.nanmax(det.score[s])),
             _daily(counts, Y[s, e0:], base.expected[s], e0)))
+    return found
+
+
+def _scanned(counts: DailyCounts, Y: np.ndarray, base: Baseline, cs: np.ndarray, gs: np.ndarray, *, e0: int,
+             lead: int, alarms_per_week: float, min_count: int) -> list[Finding]:
+    """Space-time scan of the located series; the alarms of one category whose zones share a grid on
+    consecutive days are one cluster (one finding), placed in its grid with the largest excess. Y and base
+    start `lead` days before the evaluated ones (e0)."""
+    n_cat = len(counts.category_ids)
+    lat = np.nanmean(counts.grids.xy[:, 1]) if np.isfinite(counts.grids.xy[:, 1]).any() else 0.0
+    xy = counts.grids.xy[gs] * np.array([np.cos(np.radians(lat)), 1.0])  # degrees of longitude shrink north
+    layout = Layout(category=cs, xy=xy, names=[str(c) for c in range(n_cat)])
+    start = e0 - lead
+    res = space_time_scan(Y[:, start:], base, layout, max_window=SCAN_DAYS, report_from=lead)
+    alpha = alarms_per_week / 7 / n_cat
+    # category, first day, last day, grids of every day's zone (to join the next day's), -log10 p and zone of
+    # the strongest day (what the finding reports: a union over days would blur the cluster's extent)
+    clusters: list[tuple[int, int, int, set[int], float, set[int]]] = []
+    for c, d in sorted(zip(*np.nonzero(res.pvalue < alpha), strict=True), key=lambda cd: (cd[0], cd[1])):
+        members = {int(m) for m in res.members(int(c), int(d)) if m < len(cs)}
+        first = int(d) - int(res.window[c, d]) + 1
+        score = float(-np.log10(max(res.pvalue[c, d], 1e-300)))
+        joined = next((i for i, k in enumerate(clusters) if k[0] == c and k[2] >= first - 1 and k[3] & members),
+                      None)
+        if joined is None:
+            clusters.append((int(c), first, int(d), members, score, members))
+        else:
+            k = clusters[joined]
+            best = (score, members) if score > k[4] else (k[4], k[5])
+            clusters[joined] = (k[0], min(k[1], first), int(d), k[3] | members, *best)
+    found = []
+    for c, first, last, _seen, score, zone in clusters:
+        rows = np.array(sorted(zone))
+        t0, t1 = e0 + first, e0 + last + 1
+        obs = Y[rows, t0:t1].sum(axis=1)
+        exp = base.expected[rows, t0 - start:t1 - start].sum(axis=1)
+        if obs.sum() < min_count:
+            continue
+        top = int(rows[np.argmax(obs - exp)])
+        found.append(Finding(
+            "concentrated", counts.category_ids[c], int(counts.grids.ids[gs[top]]), counts.day(t0),
+            counts.day(t1 - 1), float(exp.sum()), int(obs.sum()), score,
+            _daily(counts, Y[rows, start:].sum(axis=0), base.expected[rows].sum(axis=0), start),
+            grids=[int(counts.grids.ids[gs[r]]) for r in rows]))
     return found
 
 

@@ -1,4 +1,5 @@
-"""Daily ticket counts by category x grid, columnar: one `values_list` into numpy, no per-ticket ORM work."""
+"""What the analysis reads from the tickets, columnar: daily counts by category x grid (one `values_list` into
+numpy, no per-ticket ORM work) and the texts of a period for the emerging topics."""
 
 from __future__ import annotations
 
@@ -6,10 +7,14 @@ import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
+from django.db.models.functions import Substr
 from django.utils import timezone
 
+from cityloop.analytics.novelty import Doc
+from cityloop.intelligence.classification.text import DETAIL_FEATURE_CHARS
 from cityloop.organisation.choices import AreaKind
 from cityloop.organisation.models import Area
+from cityloop.tickets.choices import Channel, Status
 from cityloop.tickets.models import Ticket
 
 
@@ -81,3 +86,15 @@ def daily_counts(first_day: dt.date, last_day: dt.date, grids: Grids | None = No
     cube = np.zeros((len(category_ids), len(grids.ids), T), dtype=np.int32)
     np.add.at(cube, (c[keep], g[keep], t[keep]), 1)
     return DailyCounts(first_day, cube, [int(x) for x in category_ids], grids)
+
+
+def ticket_docs(first_day: dt.date, last_day: dt.date) -> list[Doc]:
+    """The citizens' tickets received in [first_day, last_day] as texts: proactive tasks (channel "analysis")
+    and invalid ones are not demands; only the start of a description is read, as the text features use it."""
+    start, end = local_midnight(first_day), local_midnight(last_day + dt.timedelta(days=1))
+    rows = (Ticket.objects.filter(created_at__gte=start, created_at__lt=end)
+            .exclude(channel=Channel.ANALYSIS).exclude(status=Status.INVALID).order_by()
+            .annotate(head=Substr("description", 1, DETAIL_FEATURE_CHARS))
+            .values_list("pk", "created_at", "title", "head", "category_id", "area_path"))
+    return [Doc(pk, timezone.localtime(created).date(), title, head, category_id, path)
+            for pk, created, title, head, category_id, path in rows.iterator(chunk_size=5000)]

@@ -9,9 +9,11 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from cityloop.analytics import novelty
 from cityloop.analytics.analysis import Finding, find
-from cityloop.analytics.counts import daily_counts, load_grids, local_midnight
+from cityloop.analytics.counts import daily_counts, load_grids, local_midnight, ticket_docs
 from cityloop.analytics.models import MonthlyProblem, Warning, WarningKind, WarningStatus
 from cityloop.core import clock
 from cityloop.core.errors import Conflict, InvalidInput, NotFound
@@ -30,18 +32,22 @@ def _today() -> dt.date:
     return timezone.localtime(clock.now()).date()
 
 
-def _tickets(category_id: int, area_path: str, first: dt.date, last: dt.date) -> Any:
-    return Ticket.objects.filter(category_id=category_id, area_path__startswith=area_path,
-                                 created_at__gte=local_midnight(first),
+def _tickets(category_id: int, area_paths: list[str], first: dt.date, last: dt.date) -> Any:
+    where = Q()
+    for path in area_paths:
+        where |= Q(area_path__startswith=path)
+    return Ticket.objects.filter(where, category_id=category_id, created_at__gte=local_midnight(first),
                                  created_at__lt=local_midnight(last + dt.timedelta(days=1)))
 
 
 def analyse(*, day: dt.date | None = None, history_days: int = 365, eval_days: int = 7,
-            rate: float = 1e-3) -> list[Warning]:
-    """Scan the daily counts up to `day` (yesterday by default) and record one Warning per finding.
+            rate: float = 1e-3, alarms_per_week: float = 1.0) -> list[Warning]:
+    """Scan the tickets up to `day` (yesterday by default) and record one Warning per finding: the count
+    detectors over the daily counts (`analysis.find`) and the emerging topics in the tickets' text (`novelty`).
 
     Idempotent: a second run for the same day updates the same warnings (one per day, kind, category, area)
-    and leaves their workflow state alone.
+    and leaves their workflow state alone. A finding that continues one raised on an earlier day (its window
+    reaches that warning's, or it shares tickets with it) updates that warning instead of raising a new one.
     """
     day = day or _today() - dt.timedelta(days=1)
     first = day - dt.timedelta(days=history_days + eval_days - 1)
@@ -49,30 +55,97 @@ def analyse(*, day: dt.date | None = None, history_days: int = 365, eval_days: i
     if oldest is not None:
         first = max(first, timezone.localtime(oldest).date())
     counts = daily_counts(first, day, load_grids())
-    findings = find(counts, eval_days=eval_days, rate=rate)
-    return [_record(day, f) for f in findings]
+    findings = find(counts, eval_days=eval_days, rate=rate, alarms_per_week=alarms_per_week)
+    findings += _topic_findings(day)
+    merged: dict[tuple[str, int | None, int], Finding] = {}
+    for f in findings:  # one warning per day, kind, category and area: findings sharing them are one
+        key = (f.kind, f.category_id, f.area_id)
+        merged[key] = _merge(merged[key], f) if key in merged else f
+    return [_record(day, f) for f in merged.values()]
+
+
+def _topic_findings(day: dt.date) -> list[Finding]:
+    """Emerging topics in the texts, each placed in the smallest area holding its located tickets."""
+    span = 2 * novelty.WINDOW + novelty.HISTORY
+    topics = novelty.emerging_topics(ticket_docs(day - dt.timedelta(days=span - 1), day), day)
+    if not topics:
+        return []
+    roots = list(Area.objects.filter(parent__isnull=True).values_list("pk", flat=True)[:2])
+    found = []
+    for topic in topics:
+        if topic.area_path:
+            area_id = int(topic.area_path.rstrip("/").rsplit("/", 1)[-1])
+        elif len(roots) == 1:  # nothing located: the city as a whole
+            area_id = roots[0]
+        else:
+            continue
+        found.append(Finding("emerging", topic.category_id, area_id, topic.days[0], topic.days[-1], 0.0,
+                             len(topic.tickets), topic.significance, topic.daily, tickets=topic.tickets,
+                             terms=topic.terms))
+    return found
+
+
+def _merge(a: Finding, b: Finding) -> Finding:
+    tickets = None if a.tickets is None or b.tickets is None else sorted({*a.tickets, *b.tickets})
+    return Finding(a.kind, a.category_id, a.area_id, min(a.first, b.first), max(a.last, b.last),
+                   a.expected + b.expected, len(tickets) if tickets is not None else a.observed + b.observed,
+                   max(a.significance, b.significance), a.daily if a.observed >= b.observed else b.daily,
+                   grids=sorted({*a.grids, *b.grids}), tickets=tickets,
+                   terms=a.terms if a.observed >= b.observed else b.terms)
+
+
+def _continued(day: dt.date, finding: Finding, category: Category | None, area: Area) -> Warning | None:
+    """The warning of an earlier day that this finding continues, if any."""
+    earlier = Warning.objects.filter(kind=finding.kind, day__lt=day)
+    if finding.tickets is not None:
+        mine = set(finding.tickets)
+        for warning in earlier.filter(day__gte=day - dt.timedelta(days=novelty.WINDOW)).order_by("-day"):
+            if mine & set(warning.evidence.get("tickets", [])):
+                return warning
+        return None
+    return earlier.filter(category=category, area=area,
+                          window_end__gte=finding.first - dt.timedelta(days=1)).order_by("-day").first()
 
 
 def _record(day: dt.date, finding: Finding) -> Warning:
     area = Area.objects.only("pk", "name", "path").get(pk=finding.area_id)
-    category = Category.objects.only("pk", "name").get(pk=finding.category_id)
-    tickets = list(_tickets(category.pk, area.path, finding.first, finding.last).order_by("-created_at")
-                   .values_list("pk", flat=True)[:EVIDENCE_TICKETS])
-    title = f"{WarningKind(finding.kind).label}: {area.name} · {category.name}"
-    evidence = {"tickets": tickets, "daily": finding.daily, "area_name": area.name, "category_name": category.name}
+    category = (Category.objects.only("pk", "name").get(pk=finding.category_id)
+                if finding.category_id is not None else None)
+    grids = list(Area.objects.filter(pk__in=finding.grids).order_by("name").values_list("pk", "name", "path"))
+    if finding.tickets is not None:
+        tickets = finding.tickets[:EVIDENCE_TICKETS]
+    elif category is not None:
+        tickets = list(_tickets(category.pk, [p for *_x, p in grids] or [area.path], finding.first, finding.last)
+                       .order_by("-created_at").values_list("pk", flat=True)[:EVIDENCE_TICKETS])
+    else:
+        tickets = []
+    place = area.name
+    if len(grids) > 1:
+        place = ngettext("%(area)s and %(n)d nearby grid", "%(area)s and %(n)d nearby grids", len(grids) - 1) % {
+            "area": area.name, "n": len(grids) - 1}
+    what = "、".join(finding.terms) if finding.terms else (category.name if category else "")
+    title = f"{WarningKind(finding.kind).label}: {place} · {what}"
+    evidence: dict[str, Any] = {"tickets": tickets, "daily": finding.daily, "area_name": area.name,
+                                "category_name": category.name if category else ""}
+    if len(grids) > 1:
+        evidence["grids"] = [{"id": pk, "name": name} for pk, name, _path in grids]
+    if finding.terms:
+        evidence["terms"] = finding.terms
     now = clock.now()
+    fields = {"window_start": finding.first, "window_end": finding.last, "expected": finding.expected,
+              "observed": finding.observed, "significance": finding.significance, "evidence": evidence}
     with transaction.atomic():
-        warning, created = Warning.objects.get_or_create(
-            day=day, kind=finding.kind, category=category, area=area,
-            defaults={"area_path": area.path, "window_start": finding.first, "window_end": finding.last,
-                      "expected": finding.expected, "observed": finding.observed,
-                      "significance": finding.significance, "title": title[:200], "evidence": evidence,
-                      "created_at": now, "updated_at": now})
-        if not created:
-            Warning.objects.filter(pk=warning.pk).update(
-                window_start=finding.first, window_end=finding.last, expected=finding.expected,
-                observed=finding.observed, significance=finding.significance, evidence=evidence, updated_at=now)
-            warning.refresh_from_db()
+        warning = (Warning.objects.select_for_update().filter(day=day, kind=finding.kind, category=category,
+                                                              area=area).first()
+                   or _continued(day, finding, category, area))
+        if warning is None:
+            return Warning.objects.create(day=day, kind=finding.kind, category=category, area=area,
+                                          area_path=area.path, title=title[:200], created_at=now, updated_at=now,
+                                          **fields)
+        if warning.day < day:  # a continued warning keeps its place and first day; its window grows
+            fields["window_start"] = min(warning.window_start, finding.first)
+        Warning.objects.filter(pk=warning.pk).update(updated_at=now, **fields)
+        warning.refresh_from_db()
     return warning
 
 

@@ -29,8 +29,9 @@ from cityloop.tickets.tests.flows import new_ticket
 PLAIN = "门口垃圾三天没人清运"  # no place name in the text: the ticket is placed in the grid by its point
 
 
-def synthetic(T: int = 400, seed: int = 3) -> DailyCounts:
-    """Two categories x six grids in two streets; a burst in grid 4, a new problem in street 1."""
+def synthetic(T: int = 400, seed: int = 3, located: bool = True) -> DailyCounts:
+    """Two categories x six grids in a row (1 km apart) in two streets; a burst in grid 4, a new problem in
+    street 1. Not `located`: grids without coordinates."""
     rng = np.random.default_rng(seed)
     cube = rng.poisson(0.6, size=(2, 6, T)).astype(np.int32)
     cube[1] = 0
@@ -38,12 +39,15 @@ def synthetic(T: int = 400, seed: int = 3) -> DailyCounts:
     cube[1, 3:, -20:] = rng.poisson(0.15, size=(3, 20))  # new problem (苗头性)
     cube[1, 3, -5:] += 1
     grids = Grids(np.arange(10, 16), [f"/{i}/" for i in range(6)], [f"g{i}" for i in range(6)],
-                  np.array([0, 0, 0, 1, 1, 1]), [100, 101], np.zeros((6, 2)))
+                  np.array([0, 0, 0, 1, 1, 1]), [100, 101],
+                  np.column_stack([114.30 + 0.01 * np.arange(6), np.full(6, 30.60)]) if located
+                  else np.full((6, 2), np.nan))
     return DailyCounts(dt.date(2025, 1, 1), cube, [7, 8], grids)
 
 
-def test_burst_and_new_problem_found_without_false_alarms() -> None:
-    findings = find(synthetic(), eval_days=7)
+@pytest.mark.parametrize("located", [True, False], ids=["scan", "per-grid"])
+def test_burst_and_new_problem_found_without_false_alarms(located: bool) -> None:
+    findings = find(synthetic(located=located), eval_days=7)
     kinds = {(f.kind, f.category_id, f.area_id) for f in findings}
     assert ("concentrated", 7, 14) in kinds
     assert ("emerging", 8, 101) in kinds
