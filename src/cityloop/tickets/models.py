@@ -118,7 +118,8 @@ class Ticket(TimeStampedModel):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
     # "<client>:<key>": a retried create with the same key returns the first ticket.
-    idempotency_key = models.CharField(max_length=160, null=True, blank=True, editable=False)
+    # NULL, not "", for "no key": the unique constraint must let many tickets have none
+    idempotency_key = models.CharField(max_length=160, null=True, blank=True, editable=False)  # noqa: DJ001
 
     class Meta:
         verbose_name = _("ticket")
