@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from cityloop.core import clock
 from cityloop.core.errors import NotFound
 from cityloop.core.trees import subtree_q
-from cityloop.organisation.choices import AreaKind
+from cityloop.organisation.choices import AreaKind, Role
 from cityloop.organisation.models import Area
 from cityloop.participation.access import LIST_KEEPERS, keeps_resident_list, runs_unit
 from cityloop.participation.choices import Decision, Phase, QuestionKind, Stance
@@ -51,6 +51,13 @@ def consultation_get(user: Any, consultation_id: int) -> Consultation:
 
 def consultation_can_run(user: Any, consultation: Consultation) -> bool:
     return runs_unit(user, consultation.office)
+
+
+def survey_can_run(user: Any, survey: Survey) -> bool:
+    """Those who run the survey's consultation; a survey of no consultation, administrators."""
+    if survey.consultation is not None:
+        return consultation_can_run(user, survey.consultation)
+    return any(m.role == Role.ADMIN for m in memberships_of(user))
 
 
 def version_current(consultation: Consultation) -> DraftVersion | None:

@@ -101,8 +101,11 @@ def test_second_survey_response_refused_with_message(world: World) -> None:
     results = Client().get(f"/participation/surveys/{item.pk}/results/")
     assert results.status_code == 200
     assert "survey-charts" in results.content.decode()
-    csv = Client().get(f"/participation/surveys/{item.pk}/results.csv").content.decode("utf-8-sig")
-    assert csv.splitlines()[1].endswith("是,卫生,3,")
+    # the responses row by row are for those who run the survey (of no consultation: administrators)
+    assert Client().get(f"/participation/surveys/{item.pk}/results.csv").status_code == 302
+    assert client.get(f"/participation/surveys/{item.pk}/results.csv").status_code == 403
+    csv = client_for(world.users["admin"]).get(f"/participation/surveys/{item.pk}/results.csv")
+    assert csv.content.decode("utf-8-sig").splitlines()[1].endswith("是,卫生,3,")
 
 
 def test_full_slot_booking_refused_with_message(world: World) -> None:

@@ -276,11 +276,7 @@ VARIANTS: dict[str, tuple[str, ...]] = {
 # Wrong answers found in apps whose authors are still at work on them (participation, assessment), for them
 # to fix: (method, table key, actor) -> what it answers today. The tables above hold the right answer; the
 # matrix accepts today's answer for these cells only, and fails once one is fixed, until its line goes (strict).
-KNOWN_WRONG: dict[tuple[str, str, str], str] = {
-    # participation.views.survey_csv: every response row by row (times, free texts) to anyone, even signed out
-    **{("GET", "participation:survey_csv", actor): "ok" for actor in (
-        "anonymous", "citizen", "other_citizen", "other_handler", "street_supervisor", "supervisor")},
-}
+KNOWN_WRONG: dict[tuple[str, str, str], str] = {}
 
 # Which object a route's `pk` names, and the format a route's `fmt` asks for.
 PK_OF = {"deliberation:topic": "topic", "deliberation:topic_action": "topic", "deliberation:statements": "topic",
