@@ -86,6 +86,8 @@ def _topic_findings(day: dt.date) -> list[Finding]:
 
 
 def _merge(a: Finding, b: Finding) -> Finding:
+    if (a.tickets is None) != (b.tickets is None):  # a topic's own tickets say more than a count over the area
+        return a if a.tickets is not None else b
     tickets = None if a.tickets is None or b.tickets is None else sorted({*a.tickets, *b.tickets})
     return Finding(a.kind, a.category_id, a.area_id, min(a.first, b.first), max(a.last, b.last),
                    a.expected + b.expected, len(tickets) if tickets is not None else a.observed + b.observed,

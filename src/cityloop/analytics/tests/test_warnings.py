@@ -82,6 +82,20 @@ def test_record_is_idempotent_per_day_kind_category_area(world: Any) -> None:
     assert first.title.endswith("望江一网格 · 市容环卫")
 
 
+def test_a_finding_that_goes_on_updates_its_warning(world: Any) -> None:
+    first = _warning(world)  # 03-01..03-02, recorded on 03-02
+    warning_dismiss(actor=world.users["analyst"], warning_id=first.pk, reason="已知施工，临时现象")
+    going_on = Finding("concentrated", world.category.pk, world.grid.pk, dt.date(2026, 3, 2), dt.date(2026, 3, 4),
+                       2.0, 14, 7.5)
+    again = _record(dt.date(2026, 3, 4), going_on)
+    assert again.pk == first.pk  # the same burst: no second warning to dismiss again
+    assert (again.window_start, again.window_end, again.observed) == (dt.date(2026, 3, 1), dt.date(2026, 3, 4), 14)
+    assert again.status == WarningStatus.DISMISSED
+    later = Finding("concentrated", world.category.pk, world.grid.pk, dt.date(2026, 3, 20), dt.date(2026, 3, 21),
+                    1.0, 8, 5.0)
+    assert _record(dt.date(2026, 3, 21), later).pk != first.pk  # a new burst after a quiet spell: a new warning
+
+
 def test_acknowledge_task_and_measure(world: Any) -> None:
     with clock.frozen_at(dt.datetime(2026, 3, 1, 2, tzinfo=dt.UTC)):
         ticket = new_ticket(world, description=PLAIN)
