@@ -1,8 +1,18 @@
+import math
+import random
+
 import pytest
 
 from cityloop.conftest import World
-from cityloop.intelligence.duplicates import duplicate_candidates
-from cityloop.tickets.models import Category
+from cityloop.intelligence.duplicates import (
+    FEATURES,
+    Text,
+    cells_within,
+    duplicate_candidates,
+    place_conflict,
+    reset_rarity,
+)
+from cityloop.tickets.models import Category, Ticket
 from cityloop.tickets.tests.flows import drive, new_ticket
 
 HERE = {"latitude": 30.6050, "longitude": 114.3050}
@@ -10,6 +20,7 @@ NEAR = {"latitude": 30.6060, "longitude": 114.3055}  # about 120 m away
 FAR = {"latitude": 30.6050, "longitude": 114.3250}  # about 1.9 km away
 
 
+@pytest.mark.usefixtures("city_elsewhere")
 def test_same_problem_same_place_ranks_first(world: World) -> None:
     same = new_ticket(world, title="望江路12号井盖缺失", description="望江路12号门口井盖丢了，晚上很危险", **NEAR)
     other_problem = new_ticket(world, title="望江路12号路灯不亮", description="门口路灯一周没亮", **NEAR)
@@ -42,3 +53,74 @@ def test_limit(world: World, limit: int) -> None:
     for _ in range(4):
         new_ticket(world, **NEAR)
     assert len(duplicate_candidates(title="垃圾堆积", description="垃圾没人清运", limit=limit, **HERE)) == limit
+
+
+# What else the city reports, far away: how common each gram is is learnt from the newest tickets, and a lookup
+# among two or three tickets would find every word common.
+ELSEWHERE = ("路灯不亮", "楼道堆满杂物", "电梯故障困人", "自来水发黄", "路面坑洼积水", "公厕脏乱", "夜间施工噪音",
+             "饭店油烟扰民", "河道发臭", "公交站台破损", "人行道违停", "垃圾清运不及时", "绿化带被毁", "楼顶漏水")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rarity() -> None:
+    reset_rarity()
+
+
+@pytest.fixture
+def city_elsewhere(world: World) -> None:
+    for i, problem in enumerate(ELSEWHERE):
+        new_ticket(world, title=problem, description=f"{problem}{i + 1}号楼，居民意见很大，请尽快处理。", **FAR)
+
+
+@pytest.mark.usefixtures("city_elsewhere")
+def test_another_building_is_another_spot(world: World) -> None:
+    here = new_ticket(world, title="望江小区3栋门口井盖缺失", description="3栋门口井盖丢了，晚上很危险", **NEAR)
+    there = new_ticket(world, title="望江小区5栋门口井盖缺失", description="5栋门口井盖丢了，晚上很危险", **NEAR)
+    found = duplicate_candidates(title="望江小区3号楼井盖没了", description="3号楼门前的井盖不见了",
+                                 category=world.category, **HERE)
+    by_id = {c.ticket_id: c for c in found}
+    assert found[0].ticket_id == here.pk
+    assert found[0].suggest_merge
+    assert by_id[there.pk].features[FEATURES.index("place_conflict")] == 1.0
+    assert by_id[there.pk].score < 0.05
+
+
+def test_words_every_caller_uses_do_not_make_a_duplicate(world: World) -> None:
+    """What callers say of any problem ("居民意见很大") is common among recent tickets and weighs little."""
+    said_of_all = "居民意见很大，已经反映过好几次了，希望有关部门尽快解决。"
+    for problem in ELSEWHERE:
+        new_ticket(world, title=problem, description=f"{problem}，{said_of_all}", **FAR)
+    other = new_ticket(world, title="绿化带被毁", description=f"绿化带被人毁了种菜，{said_of_all}", **NEAR)
+    found = duplicate_candidates(title="井盖缺失", description=f"井盖丢了，晚上很危险，{said_of_all}",
+                                 category=world.category, **HERE)
+    assert [c.ticket_id for c in found] == [other.pk]
+    assert not found[0].suggest_merge
+
+
+def test_unclassified_neighbours_are_candidates(world: World) -> None:
+    unclassified = new_ticket(world, title="井盖缺失", description="门口井盖丢了", category_id=None, **NEAR)
+    found = duplicate_candidates(title="井盖没了", description="门口的井盖丢了", category=world.category, **HERE)
+    assert [c.ticket_id for c in found] == [unclassified.pk]
+    assert found[0].features[FEATURES.index("same_category")] == 0.0
+
+
+def test_place_marks() -> None:
+    marks = Text.of("幸福小区3号楼电梯故障", "5月12号起3单元电梯停运").marks
+    assert marks == {("estate", "幸福小区"), ("building", "3"), ("entrance", "3")}  # 12号 is a date
+    assert not place_conflict(marks, Text.of("幸福小区3栋", "").marks)
+    assert place_conflict(marks, Text.of("幸福小区5栋", "").marks)
+    assert place_conflict(marks, Text.of("阳光花园3栋", "").marks)
+    assert not place_conflict(marks, Text.of("电梯又坏了", "").marks)  # a text without a place disagrees with none
+
+
+@pytest.mark.parametrize("radius", [300, 1000])
+def test_the_cells_cover_the_circle(radius: int) -> None:
+    rng = random.Random(radius)
+    for _ in range(50):
+        lat, lon = 30.5 + rng.random() * 0.2, 114.2 + rng.random() * 0.2
+        cells = set(cells_within(lat, lon, radius))
+        for step in range(36):  # points on the circle's edge, where a too small disk misses
+            bearing = math.radians(step * 10)
+            edge_lat = lat + radius * 0.999 * math.cos(bearing) / 111_320
+            edge_lon = lon + radius * 0.999 * math.sin(bearing) / (111_320 * math.cos(math.radians(lat)))
+            assert Ticket.cell_of(edge_lat, edge_lon) in cells
