@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from cityloop.core import clock
+from cityloop.core.db import insert
 from cityloop.security.models import AuditEntry
 
 GENESIS = "0" * 64
@@ -19,9 +20,11 @@ SEAL_DELAY = dt.timedelta(seconds=2)
 def audit_record(*, actor: Any, action: str, object_type: str, object_id: object = "",
                  data: dict[str, Any] | None = None) -> AuditEntry:
     """Note a change or a sensitive read; call it inside the transaction of the change it records."""
-    return AuditEntry.objects.create(
+    entry = AuditEntry(
         at=clock.now(), actor=actor if actor is not None and actor.is_authenticated else None, action=action,
         object_type=object_type, object_id=str(object_id), data=data or {})
+    insert(entry)
+    return entry
 
 
 def audit_seal(*, now: dt.datetime | None = None, batch: int = 5000) -> int:

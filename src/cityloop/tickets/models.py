@@ -195,6 +195,10 @@ class Ticket(TimeStampedModel):
             return None
         return int(h3.str_to_int(h3.latlng_to_cell(latitude, longitude, CELL_RESOLUTION)))
 
+    def get_status_display(self) -> str:  # type: ignore[no-redef]  # replaces the one Django generates
+        # Django's own rebuilds a dictionary of every choice on each call, which API answers felt.
+        return str(Status(self.status).label)
+
     def handling_unit_paths(self) -> tuple[str, ...]:
         # .all() so that a prefetch of co_units is used where a list has one
         return (self.unit_path, *(unit.path for unit in self.co_units.all()))

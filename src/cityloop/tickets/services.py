@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from cityloop.core import clock
+from cityloop.core.db import insert
 from cityloop.core.errors import ApplicationError, Conflict, InvalidInput, NotFound
 from cityloop.organisation.models import Area, Unit
 from cityloop.organisation.places import Place, resolve_place
@@ -86,7 +87,7 @@ def ticket_create(*, actor: Any, data: TicketInput, idempotency_key: str = "",
     try:
         with transaction.atomic():
             pk = Ticket.reserve_ids(1)[0]
-            ticket = Ticket.objects.create(
+            ticket = Ticket(
                 pk=pk, number=Ticket.number_for(pk, now), **data.__dict__, area_id=area.area_id,
                 area_path=area.path, place_method=area.method, place_confidence=area.confidence,
                 cell=Ticket.cell_of(data.latitude, data.longitude), created_at=now, updated_at=now,
@@ -94,6 +95,7 @@ def ticket_create(*, actor: Any, data: TicketInput, idempotency_key: str = "",
                 created_by=actor if actor is not None and actor.is_authenticated else None,
                 idempotency_key=scoped_key,
             )
+            insert(ticket)
             _write_event(ticket, action="receive", from_status="", actor=actor, unit_id=None, at=now)
     except IntegrityError:
         # A retry: the first attempt's ticket is the answer (also when two retries raced).
@@ -106,10 +108,11 @@ def ticket_create(*, actor: Any, data: TicketInput, idempotency_key: str = "",
 
 def _write_event(ticket: Ticket, *, action: str, from_status: str, actor: Any, unit_id: int | None,
                  at: dt.datetime, note: str = "", data: dict[str, Any] | None = None) -> TicketEvent:
-    event = TicketEvent.objects.create(
+    event = TicketEvent(
         ticket=ticket, action=action, from_status=from_status, to_status=ticket.status,
         actor=actor if actor is not None and actor.is_authenticated else None, actor_unit_id=unit_id,
         at=at, note=note, data=data or {})
+    insert(event)
     audit_record(actor=actor, action=f"ticket.{action}", object_type="ticket", object_id=ticket.pk,
                  data={"event": event.pk, "from": from_status, "to": ticket.status, **(data or {})})
     return event
