@@ -124,29 +124,34 @@ def _analyse(actor: Any, ticket: Ticket, categories: list[dict[str, Any]], model
     from cityloop.intelligence.duplicates import duplicate_candidates
     from cityloop.intelligence.knowledge import knowledge_search
 
-    ticket = Ticket.objects.select_related("category").get(pk=ticket.pk)
     duplicates = duplicate_candidates(title=ticket.title, description=ticket.description,
                                       latitude=ticket.latitude, longitude=ticket.longitude,
                                       category=ticket.category, exclude_id=ticket.pk)
     answers = (knowledge_search(f"{ticket.title} {ticket.description}", limit=3)
                if ticket.ticket_type == TicketType.INQUIRY else [])
     advice = dispatch_advice(ticket)
-    analysis = IntakeAnalysis.objects.create(
+    # An inquiry is answered by the operator, a likely duplicate is merged by them: neither is dispatched blindly.
+    automatic = (advice.automatic and ticket.ticket_type != TicketType.INQUIRY
+                 and not any(d.suggest_merge for d in duplicates) and _can_dispatch(actor, ticket))
+    analysis = IntakeAnalysis(
         ticket=ticket, categories=categories, units=unit_labels(advice),
         duplicates=[{"id": d.ticket_id, "number": d.number, "title": d.title, "score": d.score,
                      "merge": d.suggest_merge} for d in duplicates],
         answers=[{"id": a.article_id, "title": a.title, "score": a.score} for a in answers],
         category_model=model_path, urgency_rule=rule, dispatch_threshold=(
             advice.threshold if advice.threshold != float("inf") else None),
-        created_at=clock.now())
-    # An inquiry is answered by the operator, a likely duplicate is merged by them: neither is dispatched blindly.
-    automatic = (advice.automatic and ticket.ticket_type != TicketType.INQUIRY
-                 and not any(d.suggest_merge for d in duplicates) and _can_dispatch(actor, ticket))
+        auto_dispatched=automatic, created_at=clock.now())
     if automatic:
-        with transaction.atomic():
-            ticket_transition(ticket_id=ticket.pk, action="dispatch", actor=actor, params=TransitionInput(
-                unit_id=advice.units[0].unit_id,
-                note=_("Dispatched automatically (confidence %(score).2f).") % {"score": advice.units[0].confidence}))
-            IntakeAnalysis.objects.filter(pk=analysis.pk).update(auto_dispatched=True)
-        analysis.auto_dispatched = True
+        try:
+            # One transaction: the analysis says "dispatched automatically" exactly when the ticket was.
+            with transaction.atomic():
+                ticket_transition(ticket_id=ticket.pk, action="dispatch", actor=actor, params=TransitionInput(
+                    unit_id=advice.units[0].unit_id, note=_("Dispatched automatically (confidence %(score).2f).")
+                    % {"score": advice.units[0].confidence}))
+                analysis.save()
+            return analysis
+        except Exception:  # the ticket waits in the dispatcher's queue; the advice is still kept
+            log.exception("automatic dispatch failed for ticket %s", ticket.pk)
+            analysis.auto_dispatched = False
+    analysis.save()
     return analysis

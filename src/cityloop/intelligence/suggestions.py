@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from django.db.models import Q
+
 from cityloop.intelligence.registry import active_link, active_model
 from cityloop.tickets.models import Category
 
@@ -21,7 +23,10 @@ def category_suggestions(title: str, description: str, limit: int = 3) -> tuple[
     if model is None or not (title or description).strip():
         return [], ""
     predictions = model.predict_top(title, description, k=limit + 2)
-    rows = Category.objects.filter(active=True).values_list("pk", "code", "name", "level").order_by("-level")
+    labels = {prediction.label for prediction in predictions}
+    # Only the categories the labels name, not the whole taxonomy: this runs for every ticket taken.
+    rows = (Category.objects.filter(Q(code__in=labels) | Q(name__in=labels), active=True)
+            .values_list("pk", "code", "name", "level").order_by("-level"))
     by_code: dict[str, tuple[int, str]] = {}
     by_name: dict[str, tuple[int, str]] = {}
     for pk, code, name, _level in rows:  # deepest first, so a name shared across levels maps to the top one

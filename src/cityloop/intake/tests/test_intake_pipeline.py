@@ -4,6 +4,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from cityloop.conftest import World
 from cityloop.core.errors import InvalidInput
@@ -11,8 +13,10 @@ from cityloop.dispatch import suggest
 from cityloop.intake.selectors import intake_suggestions
 from cityloop.intake.services import ticket_intake, type_by_rule
 from cityloop.intelligence.classification import ClassifierConfig, TextClassifier
+from cityloop.intelligence.duplicates import reset_rarity
 from cityloop.intelligence.models import IntakeAnalysis
 from cityloop.intelligence.registry import activate, active_model, reset_models
+from cityloop.organisation.models import Unit
 from cityloop.tickets.choices import Status
 from cityloop.tickets.models import Category, Ticket, TicketEvent
 from cityloop.tickets.services import TicketInput
@@ -138,3 +142,37 @@ def test_suggestions_carry_units_and_answers(world: World, model_dir: Path) -> N
     assert suggestions["units"][0]["id"] == world.department.pk
     assert suggestions["answers"][0]["title"] == "垃圾清运时间"
     assert intake_suggestions("", None, None) == {"categories": [], "units": [], "duplicates": [], "answers": []}
+
+
+def test_a_failed_automatic_dispatch_keeps_the_advice(world: World, monkeypatch: Any) -> None:
+    advice = suggest.Advice([suggest.UnitScore(world.department.pk, 0.99)], True, 0.9)
+    monkeypatch.setattr(suggest, "dispatch_advice", lambda ticket: advice)
+    Unit.objects.filter(pk=world.department.pk).update(active=False)  # the advised unit closed meanwhile
+    result = ticket_intake(actor=world.users["dispatcher"], data=_input(), idempotency_key="d")
+    assert result.analysis is not None
+    assert not result.analysis.auto_dispatched
+    stored = IntakeAnalysis.objects.get(ticket=result.ticket)
+    assert not stored.auto_dispatched
+    assert stored.dispatch_threshold == 0.9
+    ticket = Ticket.objects.get(pk=result.ticket.pk)
+    assert ticket.status == Status.RECEIVED
+    assert not TicketEvent.objects.filter(ticket=ticket, action="dispatch").exists()
+
+
+def test_the_pipeline_reads_as_much_with_many_tickets_around(world: World) -> None:
+    """Bounded queries: the neighbours' number changes what is scored, not how many queries are made."""
+    def queries(key: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            ticket_intake(actor=world.users["operator"], data=_input(category_id=world.category.pk),
+                          idempotency_key=key)
+        return len(captured)
+
+    queries("warm")  # the per-process indexes (places, grids, rarity) are built on first use
+    reset_rarity()
+    few = queries("few")
+    for i in range(30):
+        ticket_intake(actor=world.users["operator"], data=_input(
+            title=f"门口垃圾堆积{i}", description="垃圾没人清运", category_id=world.category.pk),
+            idempotency_key=f"n{i}")
+    reset_rarity()
+    assert queries("many") == few
