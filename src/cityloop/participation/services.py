@@ -799,13 +799,16 @@ def _issue_ticket(actor: Any, issue: ReceptionIssue, unit_id: int | None) -> Tic
     return ticket
 
 
-def reception_issue_answer(*, actor: Any, issue_id: int, answer: str) -> ReceptionIssue:
-    """The answer to a motion or proposal (or a ticket's reply typed in): the issue is answered, citizen told."""
+def reception_issue_answer(*, actor: Any, issue_id: int, answer: str, deputy_id: int | None = None) -> ReceptionIssue:
+    """The answer to a motion or proposal (or a ticket's reply typed in): the issue is answered, citizen told.
+
+    `deputy_id`, when given (the deputy's page answers), must be the issue's deputy.
+    """
     if not answer.strip():
         raise InvalidInput(_("Write the answer."), code="field_required", details={"field": "answer"})
     with transaction.atomic():
-        issue = ReceptionIssue.objects.select_for_update().select_related("record__reception__station__unit").filter(
-            pk=issue_id).first()
+        issues = ReceptionIssue.objects.select_for_update().select_related("record__reception__station__unit")
+        issue = issues.filter(pk=issue_id, **({} if deputy_id is None else {"deputy_id": deputy_id})).first()
         if issue is None:
             raise NotFound(_("Not found."))
         if not runs_unit(actor, issue.record.reception.station.unit) and getattr(
@@ -816,6 +819,7 @@ def reception_issue_answer(*, actor: Any, issue_id: int, answer: str) -> Recepti
         issue.answer, issue.answered_at = answer.strip(), clock.now()
         issue.save(update_fields=["answer", "answered_at"])
         _tell_citizen(issue)
+        audit_record(actor=actor, action="reception.issue_answer", object_type="reception_issue", object_id=issue.pk)
     return issue
 
 

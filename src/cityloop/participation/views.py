@@ -541,7 +541,8 @@ def deputy_followup(request: HttpRequest, deputy_id: int) -> HttpResponse:
 @require_POST
 def issue_answer(request: HttpRequest, deputy_id: int, issue_id: int) -> HttpResponse:
     try:
-        services.reception_issue_answer(actor=request.user, issue_id=issue_id, answer=request.POST.get("answer", ""))
+        services.reception_issue_answer(actor=request.user, issue_id=issue_id, answer=request.POST.get("answer", ""),
+                                        deputy_id=deputy_id)
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:

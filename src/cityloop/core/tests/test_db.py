@@ -36,7 +36,8 @@ def test_insert_writes_the_row_save_would(world: Any) -> None:
     fast, usual = _event(ticket, actor=world.users["operator"]), _event(ticket, actor=world.users["operator"])
     insert(fast)
     usual.save()
-    assert fast.pk is not None and fast.pk != usual.pk
+    assert fast.pk is not None
+    assert fast.pk != usual.pk
     assert not fast._state.adding
     assert _stored(fast) == _stored(usual)
 

@@ -8,10 +8,11 @@ from django.core import mail
 
 from cityloop.conftest import World
 from cityloop.core import clock
-from cityloop.core.errors import ApplicationError, Conflict, InvalidInput
+from cityloop.core.errors import ApplicationError, Conflict, InvalidInput, NotFound
 from cityloop.participation import selectors, services
 from cityloop.participation.choices import BookingChannel, IssueOutcome
 from cityloop.participation.models import Answer, Booking, Opinion, Reception, ReceptionIssue, SurveyResponse
+from cityloop.security.models import AuditEntry
 from cityloop.participation.tests.helpers import (
     DAY,
     complete_dispatched,
@@ -134,7 +135,12 @@ def test_reception_issue_becomes_a_ticket_and_its_completion_is_followed(
     with django_capture_on_commit_callbacks(execute=True):
         assert services.reception_issues_follow_tickets() == 1
     assert mail.outbox[-1].to == ["jia@example.org"]
-    services.reception_issue_answer(actor=staff, issue_id=motion.pk, answer="已列入立法计划。")
+    with pytest.raises(NotFound):  # through another deputy's page: nothing is answered
+        services.reception_issue_answer(actor=staff, issue_id=motion.pk, answer="已列入立法计划。",
+                                        deputy_id=people[1].pk)
+    assert not ReceptionIssue.objects.filter(pk=motion.pk, answered_at__isnull=False).exists()
+    services.reception_issue_answer(actor=staff, issue_id=motion.pk, answer="已列入立法计划。", deputy_id=deputy.pk)
+    assert AuditEntry.objects.filter(action="reception.issue_answer", object_id=str(motion.pk), actor=staff).exists()
     figures = {row["deputy"].pk: row for row in selectors.deputy_figures()}
     assert (figures[deputy.pk]["held"], figures[deputy.pk]["raised"], figures[deputy.pk]["share"]) == (1, 3, 100)
     assert (figures[people[1].pk]["held"], figures[people[1].pk]["raised"]) == (1, 0)
