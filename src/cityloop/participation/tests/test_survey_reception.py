@@ -12,7 +12,6 @@ from cityloop.core.errors import ApplicationError, Conflict, InvalidInput, NotFo
 from cityloop.participation import selectors, services
 from cityloop.participation.choices import BookingChannel, IssueOutcome
 from cityloop.participation.models import Answer, Booking, Opinion, Reception, ReceptionIssue, SurveyResponse
-from cityloop.security.models import AuditEntry
 from cityloop.participation.tests.helpers import (
     DAY,
     complete_dispatched,
@@ -22,6 +21,7 @@ from cityloop.participation.tests.helpers import (
     station,
     survey,
 )
+from cityloop.security.models import AuditEntry
 
 
 def answers_for(item, **overrides):  # type: ignore[no-untyped-def]
