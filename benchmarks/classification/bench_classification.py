@@ -5,7 +5,9 @@ identical titles (after whitespace normalisation) are kept together; per label (
 sorted distinct titles are shuffled with random.Random(20200) and 20 % go to test, 80 % to train
 (5,892 / 1,476 rows). Everything below is trained on the train part only:
   baseline  TF-IDF char 1–3-gram + LinearSVC (sklearn defaults, random_state=0) on the train titles;
-  platform  cityloop TextClassifier on the train titles, plus as auxiliary/unlabelled data:
+  platform  cityloop TextClassifier (TF-IDF char 1–3 + jieba word SVM with co-training, mixed with an NB-SVM over
+            the same terms; the share is cross-validated inside train) on the train titles, plus as
+            auxiliary/unlabelled data:
             the details of fj2_full_subset rows whose title is in the train part (labelled),
             titles+details of fj3, fj4 and official_test_unlabeled (unlabelled, for co-training).
 Test inputs are titles only for both models (many tickets arrive with a title only; titles exist for all rows).
@@ -192,7 +194,7 @@ def main() -> int:
     print(
         f"platform calibration on test: mean confidence {confidence.mean():.4f} vs accuracy "
         f"{correct.mean():.4f}; ECE {model.evaluate(test_titles, test_labels)['ece']:.4f} "
-        f"(temperature {model.temperature:.3f})"
+        f"(temperature {model.temperature:.3f}, NB-SVM share {model.nb_share:.1f})"
     )
     print(
         f"platform training: {report.n_unique_texts} distinct titles ({report.n_conflicting_duplicates} with "

@@ -111,6 +111,7 @@ def test_meta_json(trained: tuple[TextClassifier, Path]) -> None:
     assert meta["created_at"].endswith("+00:00")
     assert 0.0 <= meta["metrics"]["cv_macro_f1"] <= 1.0
     assert meta["training"]["n_self_training"] > 0
+    assert meta["nb_share"] == meta["training"]["nb_share"]
     assert sorted(p.name for p in directory.iterdir()) == ["meta.json", "model.skops"]
     # Written with the usual umask permissions (a temporary directory would be 0700).
     assert directory.stat().st_mode & 0o077 == 0o777 & ~_umask() & 0o077
@@ -145,6 +146,10 @@ def test_same_class_for_ticket_type_and_binary_labels() -> None:
     binary.fit(titles, ["紧急" if label == "投诉" else "一般" for label in labels])
     assert binary.predict_one("投诉B县供水，严重影响生活").label == "紧急"
     assert binary.predict_one("感谢B县社保工作人员").confidence > 0.5
+    # The batch path agrees with the one-ticket path also when the SVM has a single score column.
+    batch = binary.predict(["投诉B县供水，严重影响生活", "感谢B县社保工作人员"])
+    assert [p.label for p in batch] == ["紧急", "一般"]
+    assert batch[1].confidence == pytest.approx(binary.predict_one("感谢B县社保工作人员").confidence, abs=1e-9)
 
 
 def test_conflicting_duplicates_keep_majority() -> None:
@@ -173,6 +178,43 @@ def test_newer_format_version_is_refused(trained: tuple[TextClassifier, Path], t
     (newer / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
     with pytest.raises(ModelFormatError, match="newer than the version"):
         TextClassifier.load(newer)
+
+
+def test_version_1_model_loads_as_svm_alone(trained: tuple[TextClassifier, Path], tmp_path: Path) -> None:
+    # A version-1 file (before the NB-SVM) has only the TF-IDF SVM: it must load and predict with that alone.
+    import skops.io as sio
+
+    model, directory = trained
+    assert model.nb_coef_ is not None
+    assert model.nb_coef_.any()
+    state = sio.load(directory / "model.skops", trusted=[])
+    del state["nb_coef"], state["nb_intercept"]
+    sio.dump(state, tmp_path / "model.skops")
+    meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
+    meta["format_version"] = 1
+    del meta["nb_share"]
+    (tmp_path / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    old = TextClassifier.load(tmp_path)
+    assert old.nb_share == 0.0
+    titles, details, _ = synthetic(3, seed=4)
+    svm_alone = old.predict_proba(titles, details)
+    new = TextClassifier.load(directory)
+    new.nb_share = 0.0
+    assert np.allclose(svm_alone, new.predict_proba(titles, details))
+    assert old.predict_one(titles[0], details[0]) == old.predict(titles[:1], details[:1])[0]
+
+
+def test_nb_svm_share_is_cross_validated() -> None:
+    titles, details, labels = synthetic(10)
+    mixed = TextClassifier(config=FAST)
+    report = mixed.fit(titles, labels, details)
+    assert report.nb_share == mixed.nb_share
+    assert 0.0 <= mixed.nb_share <= 1.0
+    alone = TextClassifier(config=ClassifierConfig(calibration_folds=3, nb_svm=False))
+    alone.fit(titles, labels, details)
+    assert alone.nb_share == 0.0
+    assert alone.nb_coef_ is not None
+    assert not alone.nb_coef_.any()
 
 
 def test_damaged_or_missing_model_is_refused(tmp_path: Path) -> None:
