@@ -25,7 +25,7 @@ from cityloop.network.models import (
 from cityloop.organisation.models import Area, Unit
 from cityloop.security.access import grants_for
 from cityloop.security.audit import audit_record
-from cityloop.security.grants import VIEW
+from cityloop.security.grants import NETWORK_EDIT
 
 PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 SHEETS = {"buildings": ("楼组", "buildings"), "enterprises": ("企业", "enterprises"), "members": ("党员", "members")}
@@ -74,7 +74,7 @@ def import_workbook(*, actor: Any, file: IO[bytes]) -> ImportReport:
         workbook = openpyxl.load_workbook(file, read_only=True, data_only=True)
     except Exception as exc:  # any unreadable file is the same refusal
         raise InvalidInput(_("This is not an Excel workbook (.xlsx)."), details={"field": "file"}) from exc
-    paths = grants_for(actor, VIEW).area_paths
+    paths = grants_for(actor, NETWORK_EDIT).area_paths
     report = ImportReport()
     sheets = {kind: next((workbook[n] for n in names if n in workbook.sheetnames), None)
               for kind, names in SHEETS.items()}

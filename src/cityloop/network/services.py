@@ -31,7 +31,7 @@ from cityloop.network.models import (
 )
 from cityloop.security.access import access_object
 from cityloop.security.audit import audit_record
-from cityloop.security.grants import CREATE, VIEW
+from cityloop.security.grants import CREATE, NETWORK_EDIT
 from cityloop.tickets.models import Ticket
 from cityloop.tickets.services import TicketInput, ticket_create
 
@@ -127,7 +127,7 @@ def survey_record(*, actor: Any, building_id: int, facts: SurveyFacts) -> Buildi
         if getattr(facts, field) < 0:
             raise InvalidInput(_("The number cannot be negative."), details={"field": field})
     with transaction.atomic():
-        building = access_object(actor, VIEW, OfficeBuilding.objects.select_for_update(), pk=building_id)
+        building = access_object(actor, NETWORK_EDIT, OfficeBuilding.objects.select_for_update(), pk=building_id)
         previous = building.surveys.order_by("-surveyed_at", "-pk").first()
         data = facts.as_dict()
         survey = BuildingSurvey.objects.create(
@@ -150,7 +150,7 @@ def enterprise_rate(*, actor: Any, enterprise_id: int, rating: str, note: str = 
     if rating not in RATING_ORDER:
         raise InvalidInput(_("Unknown rating."), details={"field": "rating"})
     with transaction.atomic():
-        enterprise = access_object(actor, VIEW, Enterprise.objects.select_related("building"), pk=enterprise_id)
+        enterprise = access_object(actor, NETWORK_EDIT, Enterprise.objects.select_related("building"), pk=enterprise_id)
         before = enterprise.rating
         if before == rating:
             return None
@@ -173,7 +173,7 @@ def enterprise_rate(*, actor: Any, enterprise_id: int, rating: str, note: str = 
 
 def follow_up_done(*, actor: Any, follow_up_id: int) -> FollowUp:
     with transaction.atomic():
-        follow_up = access_object(actor, VIEW, FollowUp.objects.select_for_update(), pk=follow_up_id)
+        follow_up = access_object(actor, NETWORK_EDIT, FollowUp.objects.select_for_update(), pk=follow_up_id)
         if follow_up.done_at is not None:
             raise Conflict(_("The follow-up is already done."))
         follow_up.done_at = clock.now()
@@ -204,7 +204,7 @@ def service_request(*, actor: Any, building_id: int, enterprise_name: str, title
 def member_volunteer(*, actor: Any, member_id: int, skills: str) -> PartyMember:
     """Register a party member as a volunteer for community work."""
     with transaction.atomic():
-        member = access_object(actor, VIEW, PartyMember.objects.select_for_update(), pk=member_id)
+        member = access_object(actor, NETWORK_EDIT, PartyMember.objects.select_for_update(), pk=member_id)
         member.volunteer, member.volunteer_skills = True, skills.strip()
         member.save()
         audit_record(actor=actor, action="network.volunteer", object_type="party_member", object_id=member.pk)
@@ -249,7 +249,7 @@ def match_suggestions(need: Need) -> list[Suggestion]:
 
 def project_create(*, actor: Any, need_id: int, resource_id: int, title: str = "") -> Project:
     with transaction.atomic():
-        need = access_object(actor, VIEW, Need.objects.select_for_update().select_related("area"), pk=need_id)
+        need = access_object(actor, NETWORK_EDIT, Need.objects.select_for_update().select_related("area"), pk=need_id)
         if not need.open:
             raise Conflict(_("The need is already met."))
         resource = Resource.objects.filter(pk=resource_id, meeting_id=need.meeting_id,
@@ -270,7 +270,7 @@ def project_progress(*, actor: Any, project_id: int, progress: int) -> Project:
     if not 0 <= progress <= 100:
         raise InvalidInput(_("Progress is a percentage from 0 to 100."), details={"field": "progress"})
     with transaction.atomic():
-        project = access_object(actor, VIEW, Project.objects.select_for_update(), pk=project_id)
+        project = access_object(actor, NETWORK_EDIT, Project.objects.select_for_update(), pk=project_id)
         if project.status == ProjectStatus.COMPLETED:
             raise Conflict(_("The project is already completed."))
         if progress < project.progress:
@@ -294,7 +294,7 @@ def measure_progress(*, actor: Any, measure_id: int, progress: int) -> PolicyMea
         measure = PolicyMeasure.objects.select_for_update().select_related("policy").filter(pk=measure_id).first()
         if measure is None:
             raise NotFound(_("Not found."))
-        access_object(actor, VIEW, OfficeBuilding.objects.all(), pk=measure.policy.building_id)
+        access_object(actor, NETWORK_EDIT, OfficeBuilding.objects.all(), pk=measure.policy.building_id)
         before, measure.progress = measure.progress, progress
         measure.save()
         audit_record(actor=actor, action="network.measure_progress", object_type="policy_measure",

@@ -21,6 +21,9 @@ MERGE = "ticket.merge"
 INVALIDATE = "ticket.invalidate"
 SUPERVISE = "ticket.supervise"
 VIEW_CONTACT = "ticket.view_contact"
+# Keeping the network's registers (surveys, ratings, members, projects, imports): those who work the grid and the
+# community, their leaders and administrators; seeing them needs only VIEW.
+NETWORK_EDIT = "network.edit"
 
 AREA, UNIT = "area", "unit"
 
@@ -28,13 +31,14 @@ ROLE_GRANTS: dict[str, tuple[str, frozenset[str]]] = {
     Role.OPERATOR: (AREA, frozenset({VIEW, VIEW_CONTACT, CREATE, ANSWER, CALLBACK, REOPEN, MERGE, INVALIDATE})),
     Role.DISPATCHER: (AREA, frozenset({VIEW, VIEW_CONTACT, CREATE, DISPATCH, MERGE, INVALIDATE})),
     Role.HANDLER: (UNIT, frozenset({VIEW, VIEW_CONTACT, SIGN, RETURN, HANDLE})),
-    Role.SUPERVISOR: (AREA, frozenset({VIEW, SUPERVISE, REVIEW_EXTENSION, ARBITRATE, REOPEN, INVALIDATE})),
+    Role.SUPERVISOR: (AREA, frozenset({VIEW, SUPERVISE, REVIEW_EXTENSION, ARBITRATE, REOPEN, INVALIDATE,
+                                       NETWORK_EDIT})),
     Role.ANALYST: (AREA, frozenset({VIEW})),
-    Role.GRID_WORKER: (AREA, frozenset({VIEW, CREATE})),
-    Role.COMMUNITY_WORKER: (AREA, frozenset({VIEW, CREATE})),
+    Role.GRID_WORKER: (AREA, frozenset({VIEW, CREATE, NETWORK_EDIT})),
+    Role.COMMUNITY_WORKER: (AREA, frozenset({VIEW, CREATE, NETWORK_EDIT})),
     Role.DEPUTY: (AREA, frozenset({CREATE})),
     Role.ADMIN: (AREA, frozenset({VIEW, VIEW_CONTACT, CREATE, ANSWER, DISPATCH, ARBITRATE, REVIEW_EXTENSION,
-                                  CALLBACK, REOPEN, MERGE, INVALIDATE, SUPERVISE})),
+                                  CALLBACK, REOPEN, MERGE, INVALIDATE, SUPERVISE, NETWORK_EDIT})),
 }
 
 # What any signed-in person may do with the tickets they reported themselves.

@@ -52,6 +52,20 @@ def test_survey_change_detection(world: World) -> None:
         services.survey_record(actor=net.users["other_leader"], building_id=net.office.pk, facts=facts())
 
 
+def test_seeing_the_registers_is_not_keeping_them(world: World) -> None:
+    """An analyst or an operator of the city sees the network but records nothing in it."""
+    net = make_network(world)
+    for reader in (world.users["analyst"], world.users["operator"]):
+        with pytest.raises(NotFound):
+            services.survey_record(actor=reader, building_id=net.office.pk, facts=facts())
+        with pytest.raises(NotFound):
+            services.enterprise_rate(actor=reader, enterprise_id=net.enterprise.pk, rating=Rating.RED)
+    assert not net.office.surveys.exists()
+    assert Enterprise.objects.get(pk=net.enterprise.pk).rating == net.enterprise.rating
+    assert not FollowUp.objects.exists()
+    assert services.survey_record(actor=world.users["supervisor"], building_id=net.office.pk, facts=facts())
+
+
 def test_rating_drop_creates_one_follow_up_for_the_station(world: World) -> None:
     net = make_network(world)
     actor = net.users["community"]
