@@ -8,10 +8,11 @@ unigrams):
   * an NB-SVM (Wang & Manning 2012): per class, one-vs-rest linear SVM on binary term presence scaled by the
     term's naive-Bayes log-count ratio, trained on the labelled and auxiliary texts. It weighs rare but
     class-specific terms differently from TF-IDF, so the two make different mistakes.
-Their margins are mixed with a share chosen by cross-validation on the training data (+2 points macro-F1 over
-either alone on tipdm2020c). Duplicate texts with conflicting labels are reduced to their majority label (label
-noise). The mixed margins are turned into probabilities by temperature scaling fitted on cross-validated
-margins, so `confidence` is calibrated and the argmax is unchanged.
+Their margins are mixed with a share chosen by cross-validation on the training data (tipdm2020c benchmark, 5-fold
+CV inside its train part: macro-F1 0.876 SVM, 0.877 NB-SVM, 0.887 mixed at 0.6). Duplicate texts with
+conflicting labels are reduced to their majority label (label noise). The mixed margins are turned into
+probabilities by temperature scaling fitted on cross-validated margins, so `confidence` is calibrated and the
+argmax is unchanged.
 """
 
 import contextlib
