@@ -808,7 +808,9 @@ def reception_issue_answer(*, actor: Any, issue_id: int, answer: str, deputy_id:
         raise InvalidInput(_("Write the answer."), code="field_required", details={"field": "answer"})
     with transaction.atomic():
         issues = ReceptionIssue.objects.select_for_update().select_related("record__reception__station__unit")
-        issue = issues.filter(pk=issue_id, **({} if deputy_id is None else {"deputy_id": deputy_id})).first()
+        if deputy_id is not None:
+            issues = issues.filter(deputy_id=deputy_id)
+        issue = issues.filter(pk=issue_id).first()
         if issue is None:
             raise NotFound(_("Not found."))
         if not runs_unit(actor, issue.record.reception.station.unit) and getattr(
