@@ -23,7 +23,7 @@ def _statement(model: type[Model], alias: str, with_pk: bool) -> tuple[str, tupl
 def insert(instance: Model) -> None:
     """Insert a new instance as `save()` would, with its statement built once per model and database.
 
-    Django compiles each INSERT anew, which costs more CPU than the rest of taking a ticket. Only for models
+    Django compiles each INSERT anew, field by field: about a fifth of the CPU of taking a ticket. Only for models
     whose saving does nothing but write (no save() override that matters for a new row, no save signals):
     with a signal receiver connected the instance is saved the usual way.
     """

@@ -38,7 +38,7 @@ class TransitionIn(Schema):
 
 
 # Plain pydantic models for what the ticket endpoints answer with: they are built from dicts, which pydantic
-# validates natively; ninja's Schema would first wrap each one to read attributes, a tenth of a create's CPU.
+# validates natively; ninja's Schema would first wrap each one to read attributes (~7 % of a create's CPU).
 class UnitRef(BaseModel):
     id: int
     name: str
