@@ -20,7 +20,7 @@ from cityloop.network.models import (
 )
 from cityloop.organisation.models import Unit
 from cityloop.security.access import grants_for, visible_to
-from cityloop.security.grants import VIEW
+from cityloop.security.grants import NETWORK_EDIT, VIEW
 from cityloop.tickets.choices import OPEN_STATUSES
 from cityloop.tickets.models import Ticket
 
@@ -28,6 +28,11 @@ from cityloop.tickets.models import Ticket
 def staff_scope(user: Any) -> bool:
     """Whether the user sees any part of the network (holds an area scope)."""
     return bool(grants_for(user, VIEW).area_paths)
+
+
+def can_edit(user: Any) -> bool:
+    """Whether the user keeps any of the registers (network.edit); staff who only see them get no forms."""
+    return not grants_for(user, NETWORK_EDIT).empty
 
 
 @dataclass

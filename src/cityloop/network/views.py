@@ -23,8 +23,8 @@ from cityloop.network.forms import (
     VolunteerForm,
 )
 from cityloop.network.models import BuildingGroup, JointMeeting, Need
-from cityloop.security.access import access_object
-from cityloop.security.grants import CREATE, VIEW
+from cityloop.security.access import access_object, can
+from cityloop.security.grants import CREATE, NETWORK_EDIT, VIEW
 
 
 def _staff(request: HttpRequest) -> None:
@@ -87,7 +87,8 @@ def offices(request: HttpRequest) -> HttpResponse:
     _staff(request)
     return render(request, "network/offices.html", {"offices": selectors.office_buildings(request.user),
                                                     "follow_ups": selectors.follow_ups(request.user)
-                                                    .filter(done_at__isnull=True)})
+                                                    .filter(done_at__isnull=True),
+                                                    "can_edit": selectors.can_edit(request.user)})
 
 
 @login_required
@@ -125,6 +126,7 @@ def office(request: HttpRequest, building_id: int) -> HttpResponse:
     policy = getattr(building, "policy", None)
     return render(request, "network/office.html", {
         "building": building, "station": getattr(building, "station", None),
+        "can_edit": can(request.user, NETWORK_EDIT, building),
         "enterprises": selectors.enterprises_of(building), "rating_form": RatingForm(),
         "surveys": _survey_rows(list(building.surveys.select_related("surveyor")[:11])), "survey_form": survey_form,
         "request_form": request_form, "policy": policy,
@@ -190,7 +192,7 @@ def organisations(request: HttpRequest) -> HttpResponse:
     members = visible_to(request.user, VIEW, PartyMember.objects.select_related("organisation"))
     return render(request, "network/organisations.html", {
         "organisations": selectors.organisations(request.user), "members": members[:200],
-        "volunteer_form": VolunteerForm()})
+        "volunteer_form": VolunteerForm(), "can_edit": selectors.can_edit(request.user)})
 
 
 @require_POST
@@ -224,7 +226,8 @@ def meeting(request: HttpRequest, meeting_id: int) -> HttpResponse:
     suggestions = {need.pk: services.match_suggestions(need)[:3] for need in needs if need.open}
     return render(request, "network/meeting.html", {
         "meeting": joint, "needs": [(need, suggestions.get(need.pk, [])) for need in needs],
-        "resources": resources, "projects": projects, "progress_form": ProgressForm()})
+        "resources": resources, "projects": projects, "progress_form": ProgressForm(),
+        "can_edit": selectors.can_edit(request.user)})
 
 
 @require_POST
@@ -283,7 +286,8 @@ def import_data(request: HttpRequest) -> HttpResponse:
             report = importing.import_workbook(actor=request.user, file=form.cleaned_data["file"])
         except ApplicationError as exc:
             _refused(request, exc, form)
-    return render(request, "network/import.html", {"form": form, "report": report})
+    return render(request, "network/import.html", {"form": form, "report": report,
+                                                   "can_edit": selectors.can_edit(request.user)})
 
 
 @require_POST

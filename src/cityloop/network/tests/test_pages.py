@@ -10,16 +10,20 @@ from django.core.management import call_command
 from django.test import Client
 
 from cityloop.conftest import World
-from cityloop.network import importing
+from cityloop.network import importing, services
 from cityloop.network.demo import network_demo_build
 from cityloop.network.models import (
     BuildingGroup,
     Enterprise,
     Household,
     JointMeeting,
+    ListCategory,
+    Need,
     OfficeBuilding,
     PartyMember,
     PartyOrganisation,
+    PartyOrgKind,
+    Rating,
 )
 from cityloop.network.tests.factories import make_network
 from cityloop.organisation.choices import AreaKind, Role, UnitKind
@@ -183,3 +187,30 @@ def test_follow_up_done_stays_on_this_site(world: World) -> None:
     response = client.post(f"/network/follow-ups/{follow_up.pk}/done/", {"next": "https://evil.example/"})
     assert response["Location"] == "/network/offices/"
     assert signed_in(net.users["other_leader"]).post(f"/network/follow-ups/{follow_up.pk}/done/").status_code == 404
+
+
+def test_staff_who_only_see_the_registers_get_no_forms(world: World) -> None:
+    """An analyst sees the office building, members, meeting and import pages without the forms it may not send."""
+    net = make_network(world)
+    organisation = PartyOrganisation.objects.create(name="临江数科党支部", kind=PartyOrgKind.BRANCH, area=world.grid,
+                                                    office_building=net.office)
+    PartyMember.objects.create(organisation=organisation, name="陈红", phone="13700003333")
+    services.enterprise_rate(actor=net.users["community"], enterprise_id=net.enterprise.pk, rating=Rating.RED)
+    project = services.project_create(actor=net.users["community"], need_id=net.need.pk, resource_id=net.near.pk)
+    Need.objects.create(meeting=net.meeting, area=world.community, category=ListCategory.ELDERLY, title="助餐",
+                        quantity=1)
+    pages = {
+        f"/network/offices/{net.office.pk}/": ("/rate/", "/follow-ups/", 'name="survey"'),
+        "/network/offices/": ("/follow-ups/",),
+        "/network/organisations/": ("/volunteer/",),
+        f"/network/meetings/{net.meeting.pk}/": ("/project/", f"/projects/{project.pk}/progress/"),
+        "/network/import/": ('enctype="multipart/form-data"',),
+    }
+    editor, reader = signed_in(net.users["community"]), signed_in(world.users["analyst"])
+    for url, forms in pages.items():
+        kept, seen = editor.get(url), reader.get(url)
+        assert kept.status_code == seen.status_code == 200, url
+        for form in forms:
+            assert form in kept.content.decode(), (url, form)
+            assert form not in seen.content.decode(), (url, form)
+    assert "陈*" in reader.get("/network/organisations/").content.decode()  # the rows stay visible
