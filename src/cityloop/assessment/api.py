@@ -59,7 +59,8 @@ def exemption_decide(request: HttpRequest, exemption_id: int, payload: Exemption
              operation_id="callback_attempt_record")
 def callback_attempt_record(request: HttpRequest, ticket_id: int, payload: CallbackAttemptIn) -> Any:
     """The centre tried to call the citizen back and did not reach them. At `unreachable_limit` attempts the
-    callback is over and the ticket counts as unreachable (409 for any further attempt). A reached citizen's
+    callback is over: the platform closes the ticket (action `close_unreachable`), which counts as unreachable
+    (409 for any further attempt). A reached citizen's
     answers are recorded with the ticket's `callback` action."""
     attempt = services.callback_attempt_record(ticket_id=ticket_id, actor=request.user, note=payload.note)
     failed = attempt.ticket.callback_attempts.filter(  # type: ignore[attr-defined]

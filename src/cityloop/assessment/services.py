@@ -70,24 +70,28 @@ def _ticket(ticket_id: int) -> Ticket:
 
 def callback_attempt_record(*, ticket_id: int, actor: Any, note: str = "") -> CallbackAttempt:
     """Note a try that did not reach the citizen (a reached citizen's answers go through `callback_record`).
-    The UNREACHABLE_ATTEMPTS-th ends the callback: the ticket counts as unreachable, not as unsatisfied."""
+    The UNREACHABLE_ATTEMPTS-th ends the callback: the platform closes the ticket, which counts as unreachable,
+    not as unsatisfied."""
     with transaction.atomic():
         ticket = Ticket.objects.select_for_update(of=("self",)).select_related("unit").filter(pk=ticket_id).first()
         if ticket is None or not can(actor, g.VIEW, ticket):
             raise NotFound(_("Not found."))
         if not can_call_back_ticket(actor, ticket):
             raise PermissionDenied(_("You may not do this to this ticket."))
-        if ticket.status != Status.COMPLETED:
-            raise Conflict(_("Only a completed ticket is called back."), code="not_completed")
         # The row lock serialises attempts on PostgreSQL; SQLite serialises every write anyway.
         failed = CallbackAttempt.objects.filter(ticket=ticket, outcome=CallbackOutcome.UNREACHABLE).count()
         if failed >= UNREACHABLE_ATTEMPTS:
             raise Conflict(_("The citizen was not reached %(n)d times; the callback is over.")
                            % {"n": UNREACHABLE_ATTEMPTS}, code="unreachable_limit")
+        if ticket.status != Status.COMPLETED:
+            raise Conflict(_("Only a completed ticket is called back."), code="not_completed")
         attempt = CallbackAttempt.objects.create(ticket=ticket, at=clock.now(), actor=actor,
                                                  outcome=CallbackOutcome.UNREACHABLE, note=note)
         audit_record(actor=actor, action="assessment.callback_attempt", object_type="ticket",
                      object_id=ticket.pk, data={"outcome": CallbackOutcome.UNREACHABLE, "attempt": failed + 1})
+        if failed + 1 == UNREACHABLE_ATTEMPTS:
+            ticket_transition(ticket_id=ticket.pk, action="close_unreachable", actor=None,
+                              params=TransitionInput(note=note))
     return attempt
 
 

@@ -35,7 +35,8 @@ from cityloop.tickets.selectors import ticket_get, ticket_list_visible
 from cityloop.tickets.workflow import action_label
 
 PUBLIC_ACTIONS = frozenset({"receive", "answer", "dispatch", "sign", "contact", "approve_extension", "suspend",
-                            "resume", "complete", "callback", "reopen", "merge", "invalidate"})
+                            "resume", "complete", "callback", "close_unreachable", "reopen", "merge",
+                            "invalidate"})
 PUBLIC_NOTE_ACTIONS = frozenset({"answer", "complete"})
 PUBLIC_MAP_DAYS = 90
 # On the public map a ticket is "closed" when it is finished; merged and invalid tickets are left off.

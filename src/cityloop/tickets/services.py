@@ -241,6 +241,11 @@ def _callback(ticket: Ticket, params: TransitionInput, now: dt.datetime) -> dict
     return {"resolved": params.resolved, "satisfaction": params.satisfaction}
 
 
+def _close_unreachable(ticket: Ticket, params: TransitionInput, now: dt.datetime) -> dict[str, Any]:
+    ticket.closed_at = now  # resolved and satisfaction stay unknown: nobody answered
+    return {}
+
+
 def _reopen(ticket: Ticket, params: TransitionInput, now: dt.datetime) -> dict[str, Any]:
     if ticket.satisfaction != Satisfaction.UNSATISFIED or ticket.unit is None:
         raise Conflict(_("Only a ticket the citizen was unsatisfied with can be reopened."),
@@ -273,7 +278,8 @@ EFFECTS: dict[str, Effect] = {
     "answer": _answer, "dispatch": _dispatch, "return": _return, "dispute": _with_reason, "arbitrate": _dispatch,
     "sign": _sign, "contact": _contact, "note": _note, "summon": _summon, "request_extension": _request_extension,
     "approve_extension": _approve_extension, "refuse_extension": _refuse_extension, "suspend": _suspend,
-    "resume": _resume, "complete": _complete, "callback": _callback, "reopen": _reopen, "merge": _merge,
+    "resume": _resume, "complete": _complete, "callback": _callback,
+    "close_unreachable": _close_unreachable, "reopen": _reopen, "merge": _merge,
     "invalidate": _with_reason, "urge": _with_reason, "supervise": _with_reason, "flag_overdue": _flag_overdue,
 }
 

@@ -57,6 +57,8 @@ TRANSITIONS: dict[str, Transition] = {t.action: t for t in [
     _t("complete", _("Complete with a reply"), {S.IN_PROGRESS}, S.COMPLETED, g.HANDLE, fields=("reply",)),
     _t("callback", _("Record the callback"), {S.COMPLETED}, S.CLOSED, g.CALLBACK,
        fields=("resolved", "satisfaction", "note")),
+    # The callback is over without answers (the citizen was not reached, see assessment): closed by the platform.
+    _t("close_unreachable", _("Close: citizen not reached"), {S.COMPLETED}, S.CLOSED, SYSTEM),
     _t("reopen", _("Reopen"), {S.CLOSED}, S.DISPATCHED, g.REOPEN),
     _t("merge", _("Merge into another ticket"), {S.RECEIVED, S.RETURNED, *ASSIGNED}, S.MERGED, g.MERGE,
        fields=("merged_into_id", "note")),

@@ -162,7 +162,12 @@ def test_unreachable_attempts_up_to_the_limit(world: World) -> None:
     assert "the callback is over" in refused.content.decode()
     assert state(ticket) == before
     ticket.refresh_from_db()
-    assert ticket.status == "completed"  # no workflow action closes it; it counts as unreachable
+    # the platform closed it with the third attempt: no answers, no person as the actor
+    assert (ticket.status, ticket.resolved, ticket.satisfaction) == ("closed", None, "")
+    assert ticket.closed_at is not None
+    closing = ticket.events.get(action="close_unreachable")
+    assert (closing.from_status, closing.to_status, closing.actor_id, closing.note) == (
+        "completed", "closed", None, "第3次无人接听")
 
 
 def test_api_records_an_unreachable_attempt(world: World) -> None:

@@ -61,12 +61,14 @@ def test_disallowed_pairs_conflict_and_write_nothing(world: World, state: str) -
     assert list(TicketEvent.objects.filter(ticket=ticket).values_list("id", flat=True)) == events
 
 
-def test_system_action_refused_to_people(world: World) -> None:
-    ticket = drive(world, new_ticket(world), "dispatched")
-    status, result = post(world, "admin", ticket, "flag_overdue", {})
+@pytest.mark.parametrize(("action", "state"), [("flag_overdue", "dispatched"), ("close_unreachable", "completed")])
+def test_system_action_refused_to_people(world: World, action: str, state: str) -> None:
+    ticket = drive(world, new_ticket(world), state)
+    status, result = post(world, "admin", ticket, action, {})
     assert (status, result["errors"][0]["field"]) == (422, "action")  # not an action the API offers
     with pytest.raises(PermissionDenied):
-        ticket_transition(ticket_id=ticket.pk, action="flag_overdue", actor=world.users["admin"])
+        ticket_transition(ticket_id=ticket.pk, action=action, actor=world.users["admin"])
+    assert Ticket.objects.get(pk=ticket.pk).status == state
 
 
 def test_unknown_action_is_a_field_error(world: World) -> None:
