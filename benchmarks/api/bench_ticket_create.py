@@ -175,6 +175,13 @@ def bench(label: str, url: str, args: argparse.Namespace, data_dir: Path) -> lis
             row(f"{label}: POST /api/tickets", latencies, elapsed, errors)]
 
 
+def reference_loop() -> float:
+    started, total = time.process_time(), 0
+    for i in range(10**7):
+        total += i
+    return time.process_time() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=2000)
@@ -204,7 +211,8 @@ def main() -> None:
         with psycopg.connect(POSTGRES_ADMIN.replace("postgres://", "postgresql://"), autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {name}")
     print(f"ticket creation: {args.requests} requests, {args.concurrency} client threads, "
-          f"gunicorn {args.workers} workers, {os.cpu_count()} cores")
+          f"gunicorn {args.workers} workers, {os.cpu_count()} cores; {reference_loop():.2f} s of CPU for 10^7 "
+          "Python additions (the machine's speed, to compare runs on different machines)")
     print(f"{'':<34} {'per s':>9} {'p50 ms':>9} {'p99 ms':>9} {'errors':>7}")
     for line in rows:
         print(line)
