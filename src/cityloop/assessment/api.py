@@ -8,7 +8,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.responses import Status as HttpStatus
 
 from cityloop.assessment import selectors, services
-from cityloop.assessment.choices import CallbackOutcome, Decision
+from cityloop.assessment.choices import Decision
 from cityloop.assessment.models import UNREACHABLE_ATTEMPTS
 from cityloop.assessment.schemas import (
     CallbackAttemptIn,
@@ -60,11 +60,11 @@ def exemption_decide(request: HttpRequest, exemption_id: int, payload: Exemption
 def callback_attempt_record(request: HttpRequest, ticket_id: int, payload: CallbackAttemptIn) -> Any:
     """The centre tried to call the citizen back and did not reach them. At `unreachable_limit` attempts the
     callback is over: the platform closes the ticket (action `close_unreachable`), which counts as unreachable
-    (409 for any further attempt). A reached citizen's
+    (409 for any further attempt). Attempts count from the ticket's latest completion. A reached citizen's
     answers are recorded with the ticket's `callback` action."""
     attempt = services.callback_attempt_record(ticket_id=ticket_id, actor=request.user, note=payload.note)
-    failed = attempt.ticket.callback_attempts.filter(  # type: ignore[attr-defined]
-        outcome=CallbackOutcome.UNREACHABLE).count()
+    failed = selectors.unreachable_since_completion(
+        attempt.ticket, attempt.ticket.callback_attempts.all())  # type: ignore[attr-defined]
     return HttpStatus(201, {"id": attempt.pk, "ticket_id": attempt.ticket_id, "at": attempt.at,
                             "outcome": attempt.outcome, "note": attempt.note, "unreachable_attempts": failed,
                             "unreachable_limit": UNREACHABLE_ATTEMPTS})

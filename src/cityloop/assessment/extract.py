@@ -49,7 +49,7 @@ def load_log(*, as_of: dt.datetime, since: dt.datetime | None = None) -> Log:
     count in a month starting at `since`)."""
     rows = Ticket.objects.filter(relevant_since(since)) if since is not None else Ticket.objects.all()
     tickets = list(rows.order_by("pk").values_list("pk", "contact_due", "complete_due", "category_id",
-                                                              "area_path"))
+                                                              "area_path", "completed_at"))
     t_id = np.array([t[0] for t in tickets], dtype=np.int64)
     index = {int(pk): i for i, pk in enumerate(t_id)}
     paths = np.array([t[4] or "" for t in tickets], dtype=object)
@@ -62,9 +62,14 @@ def load_log(*, as_of: dt.datetime, since: dt.datetime | None = None) -> Log:
     ev_resolved = np.array([-1 if e[4] is None else int(bool(e[4])) for e in events], dtype=np.int8)
     attempts = (CallbackAttempt.objects.filter(outcome=CallbackOutcome.UNREACHABLE, at__lte=as_of)
                 .order_by("ticket_id", "at", "pk").values_list("ticket_id", "at"))
+    # Only the round after the latest completion counts: a reopened ticket's earlier attempts ended in an answer.
+    completed = {t[0]: t[5] for t in tickets}
     unreachable: list[tuple[int, dt.datetime | None]] = []
     seen: dict[int, int] = {}
     for ticket_id, at in attempts:
+        start = completed.get(ticket_id)
+        if start is None or at < start:
+            continue
         seen[ticket_id] = seen.get(ticket_id, 0) + 1
         if seen[ticket_id] == UNREACHABLE_ATTEMPTS:
             unreachable.append((ticket_id, at))

@@ -10,7 +10,6 @@ from django.db.models.functions import Coalesce
 
 from cityloop.assessment.choices import CallbackOutcome, Decision
 from cityloop.assessment.models import (
-    UNREACHABLE_ATTEMPTS,
     AssessmentConfig,
     AssessmentResult,
     Exemption,
@@ -212,13 +211,14 @@ def can_call_back_ticket(user: Any, ticket: Ticket) -> bool:
 
 
 def callbacks_waiting(user: Any, permission: str = g.SUPERVISE) -> QuerySet[Ticket]:
-    """Completed tickets waiting for their callback (回访), with their unreachable attempts so far, oldest
-    completion first. A ticket with UNREACHABLE_ATTEMPTS of them is no longer waiting: it counts as unreachable."""
+    """Completed tickets waiting for their callback (回访), with the unreachable attempts since their completion,
+    oldest completion first. (The UNREACHABLE_ATTEMPTS-th closes the ticket, so it leaves this list.)"""
     tickets = Ticket.objects.filter(status=Status.COMPLETED, completed_at__isnull=False)
     return (visible_to(user, permission, tickets).select_related("unit")
             .annotate(unreachable=Count("callback_attempts", filter=Q(
-                callback_attempts__outcome=CallbackOutcome.UNREACHABLE)))
-            .filter(unreachable__lt=UNREACHABLE_ATTEMPTS).order_by("completed_at", "pk"))
+                callback_attempts__outcome=CallbackOutcome.UNREACHABLE,
+                callback_attempts__at__gte=F("completed_at"))))
+            .order_by("completed_at", "pk"))
 
 
 def _callback_deadline(now: dt.datetime) -> Callable[[dt.datetime], dt.datetime]:
@@ -244,6 +244,13 @@ def callbacks_due(user: Any, *, now: dt.datetime | None = None) -> list[tuple[Ti
     return callback_rows(callbacks_waiting(user)[:200], now=now)
 
 
+def unreachable_since_completion(ticket: Ticket, attempts: Iterable[Any]) -> int:
+    """Unreachable attempts of the callback round after the ticket's latest completion (a reopened ticket starts
+    again; a reopening clears `completed_at`)."""
+    return sum(a.outcome == CallbackOutcome.UNREACHABLE and ticket.completed_at is not None
+               and a.at >= ticket.completed_at for a in attempts)
+
+
 @dataclass(frozen=True)
 class Callback:
     """One ticket's callback: the attempts so far, and whether (and by when) it is still to be made."""
@@ -259,9 +266,8 @@ def callback_get(user: Any, ticket_id: int, *, now: dt.datetime | None = None) -
     """The callback of one ticket the user may call back (NotFound otherwise)."""
     ticket = access_object(user, g.CALLBACK, Ticket.objects.select_related("unit"), pk=ticket_id)
     attempts = list(ticket.callback_attempts.select_related("actor").order_by("at", "pk"))  # type: ignore[attr-defined]
-    unreachable = sum(a.outcome == CallbackOutcome.UNREACHABLE for a in attempts)
-    waiting = ticket.status == Status.COMPLETED and ticket.completed_at is not None \
-        and unreachable < UNREACHABLE_ATTEMPTS
+    unreachable = unreachable_since_completion(ticket, attempts)
+    waiting = ticket.status == Status.COMPLETED and ticket.completed_at is not None
     due = _callback_deadline(now or clock.now())(ticket.completed_at) if ticket.completed_at else None
     return Callback(ticket, attempts, unreachable, waiting, due)
 

@@ -79,7 +79,8 @@ def callback_attempt_record(*, ticket_id: int, actor: Any, note: str = "") -> Ca
         if not can_call_back_ticket(actor, ticket):
             raise PermissionDenied(_("You may not do this to this ticket."))
         # The row lock serialises attempts on PostgreSQL; SQLite serialises every write anyway.
-        failed = CallbackAttempt.objects.filter(ticket=ticket, outcome=CallbackOutcome.UNREACHABLE).count()
+        failed = CallbackAttempt.objects.filter(ticket=ticket, outcome=CallbackOutcome.UNREACHABLE,
+                                                at__gte=ticket.completed_at).count() if ticket.completed_at else 0
         if failed >= UNREACHABLE_ATTEMPTS:
             raise Conflict(_("The citizen was not reached %(n)d times; the callback is over.")
                            % {"n": UNREACHABLE_ATTEMPTS}, code="unreachable_limit")

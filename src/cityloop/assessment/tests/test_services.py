@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 
-from cityloop.assessment import services
+from cityloop.assessment import selectors, services
 from cityloop.assessment.choices import ReviewKind
 from cityloop.assessment.models import AssessmentResult, CallbackAttempt, Exemption, SupervisorReview
 from cityloop.conftest import World
@@ -63,6 +63,35 @@ def test_unreachable_attempts(world: World) -> None:
     assert (unit["unreachable"], unit["called_back"], unit["unsatisfied"]) == (1, 0, 0)
     with pytest.raises(NotFound):
         services.callback_attempt_record(ticket_id=ticket.pk, actor=world.users["other_handler"])
+
+
+def test_unreachable_attempts_count_from_the_latest_completion(world: World) -> None:
+    """Two missed calls, then the citizen answers unsatisfied: the reopened ticket's next round starts at zero."""
+    operator = world.users["operator"]
+    with clock.frozen_at(OCT):
+        ticket = completed(world)
+        for _ in range(2):
+            services.callback_attempt_record(ticket_id=ticket.pk, actor=operator)
+    with clock.frozen_at(OCT + dt.timedelta(hours=1)):
+        ticket = services.callback_record(ticket_id=ticket.pk, actor=operator, resolved=False,
+                                          satisfaction="unsatisfied")
+        assert ticket.status == Status.DISPATCHED
+    with clock.frozen_at(OCT + dt.timedelta(hours=2)):
+        ticket = _finish(world, ticket)
+        for expected in (1, 2):
+            services.callback_attempt_record(ticket_id=ticket.pk, actor=operator)
+            callback = selectors.callback_get(operator, ticket.pk)
+            assert (callback.unreachable, callback.waiting) == (expected, True)
+        services.assessment_compute(month="2026-10")
+    assert Ticket.objects.get(pk=ticket.pk).status == Status.COMPLETED
+    unit = AssessmentResult.objects.get(scope_kind="unit", scope_id=world.department.pk).figures
+    assert unit["unreachable"] == 0
+    with clock.frozen_at(OCT + dt.timedelta(hours=3)):
+        services.callback_attempt_record(ticket_id=ticket.pk, actor=operator)
+        services.assessment_compute(month="2026-10")
+    assert Ticket.objects.get(pk=ticket.pk).status == Status.CLOSED
+    unit = AssessmentResult.objects.get(scope_kind="unit", scope_id=world.department.pk).figures
+    assert unit["unreachable"] == 1
 
 
 def test_exemption_request_and_decision(world: World) -> None:
