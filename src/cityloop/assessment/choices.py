@@ -20,6 +20,7 @@ class CallbackOutcome(models.TextChoices):
 
 class ReviewKind(models.TextChoices):
     REOPEN_LIMIT = "reopen_limit", _("Unsatisfied after the last reopening")
+    UNSATISFIED = "unsatisfied", _("Unsatisfied, not reopened: decide whether to reopen")
     REPLY_QUALITY = "reply_quality", _("Low reply quality")
 
 

@@ -97,22 +97,31 @@ def callback_attempt_record(*, ticket_id: int, actor: Any, note: str = "") -> Ca
 
 
 def callback_record(*, ticket_id: int, actor: Any, resolved: bool, satisfaction: str, note: str = "") -> Ticket:
-    """Record the citizen's answers (the workflow's callback action). Unsatisfied: reopen while reopenings are
-    left (and the actor may reopen), otherwise the ticket goes on the supervisor's review list."""
+    """The callback page's answers: the workflow's callback action (with `callback_consequences`), and if the
+    citizen is unsatisfied, the reopening at once while reopenings are left and the actor may reopen."""
     with transaction.atomic():
         ticket = ticket_transition(ticket_id=ticket_id, action="callback", actor=actor, params=TransitionInput(
             resolved=resolved, satisfaction=satisfaction, note=note))
-        CallbackAttempt.objects.create(ticket=ticket, at=clock.now(), actor=actor, outcome=CallbackOutcome.REACHED,
-                                       note=note)
-        if satisfaction == Satisfaction.UNSATISFIED:
-            if ticket.reopen_count >= MAX_REOPENS:
-                SupervisorReview.objects.get_or_create(
-                    ticket=ticket, kind=ReviewKind.REOPEN_LIMIT, closed_at=None,
-                    defaults={"created_at": clock.now(), "reason": note})
-            elif can(actor, g.REOPEN, ticket):
-                ticket = ticket_transition(ticket_id=ticket.pk, action="reopen", actor=actor,
-                                           params=TransitionInput(note=note or _("The citizen is unsatisfied.")))
+        if satisfaction == Satisfaction.UNSATISFIED and _may_reopen(actor, ticket):
+            ticket = ticket_transition(ticket_id=ticket.pk, action="reopen", actor=actor,
+                                       params=TransitionInput(note=note or _("The citizen is unsatisfied.")))
     return ticket
+
+
+def _may_reopen(actor: Any, ticket: Ticket) -> bool:
+    return ticket.reopen_count < MAX_REOPENS and can(actor, g.REOPEN, ticket)
+
+
+def callback_consequences(ticket: Ticket, actor: Any, params: TransitionInput) -> None:
+    """In every callback's transaction, wherever it was recorded (callback page, ticket page, API, the citizen
+    online): the reached attempt, and an unsatisfied answer that the actor cannot follow with a reopening
+    (after the last one, or a citizen's own rating) goes on the supervisor's review list."""
+    CallbackAttempt.objects.create(ticket=ticket, at=clock.now(), actor=actor, outcome=CallbackOutcome.REACHED,
+                                   note=params.note)
+    if params.satisfaction == Satisfaction.UNSATISFIED and not _may_reopen(actor, ticket):
+        kind = ReviewKind.REOPEN_LIMIT if ticket.reopen_count >= MAX_REOPENS else ReviewKind.UNSATISFIED
+        SupervisorReview.objects.get_or_create(ticket=ticket, kind=kind, closed_at=None,
+                                               defaults={"created_at": clock.now(), "reason": params.note})
 
 
 def review_close(*, review_id: int, actor: Any, note: str) -> SupervisorReview:

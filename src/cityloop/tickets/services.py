@@ -329,12 +329,18 @@ def ticket_transition(*, ticket_id: int, action: str, actor: Any, params: Transi
         transaction.on_commit(lambda: _after_commit(ticket.pk, event.pk))
         for follow in FOLLOWERS.get(action, ()):  # (wrapped: the log names a failing one)
             transaction.on_commit(update_wrapper(partial(follow, ticket.pk), follow), robust=True)
+        for consequence in CONSEQUENCES.get(action, ()):
+            consequence(ticket, actor, params)
     return ticket
 
 
 # Stages above this layer (which it cannot import) follow an action from their AppConfig.ready(): each function
 # gets the ticket id after the action commits; a failing one is logged and never undoes the action.
 FOLLOWERS: dict[str, list[Callable[[int], None]]] = {}
+# What must happen with an action or not at all (a callback's consequences, in assessment) is registered the same
+# way: each function gets the ticket, the actor and the input inside the action's transaction; an error undoes
+# the action too.
+CONSEQUENCES: dict[str, list[Callable[[Ticket, Any, TransitionInput], None]]] = {}
 
 
 def _after_commit(ticket_id: int, event_id: int) -> None:

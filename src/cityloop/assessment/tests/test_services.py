@@ -45,6 +45,22 @@ def test_callback_unsatisfied_reopens_then_goes_to_a_supervisor(world: World) ->
         assert (unit["called_back"], unit["unsatisfied"], unit["reopened"], unit["reopen_rate"]) == (1, 1, 1, 1.0)
 
 
+def test_callbacks_recorded_elsewhere_have_the_same_consequences(world: World) -> None:
+    """Through the workflow action (ticket page, API): the reached attempt is kept, and an unsatisfied answer
+    after the last reopening goes to the supervisor, as on the callback page."""
+    satisfied, last = completed(world), completed(world)
+    ticket_transition(ticket_id=satisfied.pk, action="callback", actor=world.users["operator"],
+                      params=TransitionInput(resolved=True, satisfaction="satisfied", note="满意"))
+    Ticket.objects.filter(pk=last.pk).update(reopen_count=2)
+    ticket_transition(ticket_id=last.pk, action="callback", actor=world.users["operator"],
+                      params=TransitionInput(resolved=False, satisfaction="unsatisfied", note="还是没修"))
+    assert sorted(CallbackAttempt.objects.values_list("ticket_id", "outcome", "note")) == sorted([
+        (satisfied.pk, "reached", "满意"), (last.pk, "reached", "还是没修")])
+    assert list(SupervisorReview.objects.values_list("ticket_id", "kind", "reason")) == [
+        (last.pk, ReviewKind.REOPEN_LIMIT, "还是没修")]
+    assert Ticket.objects.get(pk=last.pk).status == Status.CLOSED
+
+
 def _finish(world: World, ticket: Ticket) -> Ticket:
     for action, user, params in (("sign", "handler", {}), ("contact", "handler", {"note": "已联系"}),
                                  ("complete", "handler", {"reply": "已处理"})):

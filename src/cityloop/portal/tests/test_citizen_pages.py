@@ -2,6 +2,9 @@
 
 from typing import Any
 
+from django.test import Client
+
+from cityloop.assessment.models import CallbackAttempt, SupervisorReview
 from cityloop.conftest import World
 from cityloop.portal.models import Subscription
 from cityloop.portal.services import subscription_unsubscribe_token
@@ -100,6 +103,18 @@ def test_unsatisfied_rating_is_recorded_for_the_centre(world: World) -> None:
     assert response.status_code == 302
     ticket.refresh_from_db()
     assert (ticket.status, ticket.resolved, ticket.satisfaction) == ("closed", False, "unsatisfied")
+    # the citizen may not reopen: the centre's supervisor is asked to decide, and may reopen it
+    assert list(CallbackAttempt.objects.values_list("ticket_id", "outcome", "actor_id")) == [
+        (ticket.pk, "reached", world.users["citizen"].pk)]
+    review = SupervisorReview.objects.get(ticket=ticket, closed_at=None)
+    assert review.kind == "unsatisfied"
+    supervisor = Client()
+    supervisor.force_login(world.users["supervisor"])
+    supervisor.cookies["django_language"] = "en"
+    assert "Unsatisfied, not reopened: decide whether to reopen" in supervisor.get(
+        "/supervision/reviews/").content.decode()
+    reopened = ticket_transition(ticket_id=ticket.pk, action="reopen", actor=world.users["supervisor"])
+    assert (reopened.status, reopened.reopen_count) == ("dispatched", 1)
 
 
 def test_bad_rating_is_explained_and_changes_nothing(world: World) -> None:
