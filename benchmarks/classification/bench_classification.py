@@ -5,11 +5,17 @@ identical titles (after whitespace normalisation) are kept together; per label (
 sorted distinct titles are shuffled with random.Random(20200) and 20 % go to test, 80 % to train
 (5,892 / 1,476 rows). Everything below is trained on the train part only:
   baseline  TF-IDF char 1–3-gram + LinearSVC (sklearn defaults, random_state=0) on the train titles;
-  platform  cityloop TextClassifier (TF-IDF char 1–3 + jieba word SVM with co-training, mixed with an NB-SVM over
-            the same terms; the share is cross-validated inside train) on the train titles, plus as
-            auxiliary/unlabelled data:
-            the details of fj2_full_subset rows whose title is in the train part (labelled),
-            titles+details of fj3, fj4 and official_test_unlabeled (unlabelled, for co-training).
+  platform  cityloop TextClassifier: a linear SVM over TF-IDF char 1–3-grams + jieba words, mixed with an
+            NB-SVM over the same terms (share cross-validated inside train), trained on
+            the train titles (labelled);
+            the details of fj2_full_subset rows whose title is in the train part (labelled, auxiliary; in the
+            cross-validation a detail is held out together with its title);
+            the taxonomy fj1_label_taxonomy.csv: per row whose 一级分类 is one of the 7 labels, the text
+            "二级分类 三级分类" labelled with the 一级分类 (250 texts);
+            titles+details of fj3, fj4 and official_test_unlabeled (unlabelled) for co-training: the SVM labels
+            each message from title + the first 300 characters of detail; per class the most confident ones, up to
+            as many as the class has labelled titles, are added as a title text and a detail text (weight 0.5).
+            Not used: fj4 replies (答复意见), fj2_full_subset rows of test titles, any test label.
 Test inputs are titles only for both models (many tickets arrive with a title only; titles exist for all rows).
 Hyper-parameters were chosen by 5-fold cross-validation inside the train part, never on the test part.
 Timing: one ticket per call, BLAS/OpenMP pools limited to one thread; "ms/ticket" is CPU time (the one-core
@@ -82,11 +88,13 @@ def load_data(folder: Path) -> dict[str, list]:
     train_set = {normalise(row["留言主题"]) for row in train}
     aux_texts: list[str] = []
     aux_labels: list[str] = []
+    aux_titles: list[str] = []
     for row in read_csv(folder / "fj2_full_subset.csv"):
         # Only details of training titles: a detail of a test title would leak its label.
         if normalise(row["留言主题"]) in train_set and normalise(row["留言详情"]):
             aux_texts.append(row["留言详情"])
             aux_labels.append(row["一级标签"])
+            aux_titles.append(row["留言主题"])
     unlabelled: list[tuple[str, str]] = []
     for name in ("fj3_messages_with_votes.csv", "fj4_messages_with_replies.csv", "official_test_unlabeled.csv"):
         unlabelled.extend((row["留言主题"], row["留言详情"]) for row in read_csv(folder / name))
@@ -97,7 +105,11 @@ def load_data(folder: Path) -> dict[str, list]:
         "test_labels": [row["一级标签"] for row in test],
         "aux_texts": aux_texts,
         "aux_labels": aux_labels,
+        "aux_titles": aux_titles,
         "unlabelled": unlabelled,
+        "taxonomy": [
+            (row["一级分类"], row["二级分类"], row["三级分类"]) for row in read_csv(folder / "fj1_label_taxonomy.csv")
+        ],
     }
 
 
@@ -147,7 +159,8 @@ def main() -> int:
     )
     print(
         f"platform extra data: {len(data['aux_texts'])} labelled details of train titles (fj2_full_subset), "
-        f"{len(data['unlabelled'])} unlabelled messages (fj3+fj4+official_test)"
+        f"{len(data['unlabelled'])} unlabelled messages (fj3+fj4+official_test), {len(data['taxonomy'])} "
+        f"taxonomy rows (fj1)"
     )
 
     started = time.process_time()
@@ -162,7 +175,9 @@ def main() -> int:
         train_labels,
         aux_texts=data["aux_texts"],
         aux_labels=data["aux_labels"],
+        aux_titles=data["aux_titles"],
         unlabelled_pairs=data["unlabelled"],
+        taxonomy=data["taxonomy"],
     )
     platform_train_s = time.process_time() - started
 
@@ -198,8 +213,9 @@ def main() -> int:
     )
     print(
         f"platform training: {report.n_unique_texts} distinct titles ({report.n_conflicting_duplicates} with "
-        f"conflicting labels, majority kept), {report.n_aux} auxiliary texts, {report.n_self_training} "
-        f"pseudo-labelled messages; cross-validated macro-F1 on train {report.cv_macro_f1:.4f}"
+        f"conflicting labels, majority kept), {report.n_aux} auxiliary texts, {report.n_taxonomy} taxonomy "
+        f"texts, {report.n_self_training} pseudo-labelled messages; cross-validated macro-F1 on train "
+        f"{report.cv_macro_f1:.4f} (a detail is held out with its title)"
     )
     return 0
 

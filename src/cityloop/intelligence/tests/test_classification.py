@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import translation
@@ -202,6 +203,70 @@ def test_version_1_model_loads_as_svm_alone(trained: tuple[TextClassifier, Path]
     new.nb_share = 0.0
     assert np.allclose(svm_alone, new.predict_proba(titles, details))
     assert old.predict_one(titles[0], details[0]) == old.predict(titles[:1], details[:1])[0]
+
+
+def test_version_2_model_loads(trained: tuple[TextClassifier, Path], tmp_path: Path) -> None:
+    # Version 2 had the same arrays and a config without taxonomy_weight: it loads and predicts the same.
+    model, directory = trained
+    (tmp_path / "model.skops").write_bytes((directory / "model.skops").read_bytes())
+    meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
+    meta["format_version"] = 2
+    del meta["config"]["taxonomy_weight"]
+    (tmp_path / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    old = TextClassifier.load(tmp_path)
+    assert old.config.taxonomy_weight == ClassifierConfig().taxonomy_weight
+    titles, details, _ = synthetic(3, seed=4)
+    assert np.allclose(old.predict_proba(titles, details), model.predict_proba(titles, details))
+
+
+def test_taxonomy_paths_become_texts_of_their_label() -> None:
+    from cityloop.intelligence.classification.model import _taxonomy_texts
+
+    taxonomy = [
+        ("城乡建设", "住房保障与房地产", "物业管理"),
+        ("城乡建设", "住房保障与房地产", "物业管理"),  # duplicate path: one text
+        ("政法", "治安", "噪音"),  # top name is not a label of the data: left out
+        ("城乡建设",),  # nothing below the label: left out
+        ("环境保护", " 噪声污染 ", ""),
+    ]
+    assert _taxonomy_texts(taxonomy, {"城乡建设", "环境保护"}) == [
+        ("住房保障与房地产 物业管理", "城乡建设"),
+        ("噪声污染", "环境保护"),
+    ]
+    # Labels taken at the second level: the names below the second level are the text.
+    assert _taxonomy_texts(taxonomy, {"住房保障与房地产"}) == [("物业管理", "住房保障与房地产")]
+
+
+def test_taxonomy_is_trained_on() -> None:
+    titles, details, labels = synthetic(10)
+    plain = TextClassifier(config=FAST)
+    plain.fit(titles, labels, details)
+    with_taxonomy = TextClassifier(config=FAST)
+    report = with_taxonomy.fit(titles, labels, details, taxonomy=[("交通运输", "公共交通", "地铁站 红绿灯")])
+    assert report.n_taxonomy == 1
+    assert with_taxonomy.data_sha256 != plain.data_sha256
+    assert with_taxonomy.coef_ is not None
+    assert plain.coef_ is not None
+    assert not np.array_equal(with_taxonomy.coef_, plain.coef_)
+
+
+def test_cross_validation_holds_out_an_auxiliary_text_with_its_title() -> None:
+    from cityloop.intelligence.classification.model import _Design
+
+    design = _Design(x=sp.identity(4, format="csr"), y=np.array(["a", "b", "a", "b"]))
+    design.add(sp.identity(4, format="csr")[:3], np.array(["a", "b", "a"]), 1.0, np.array([0, 1, -1]))
+    x, y, w = design.blocks(np.array([1, 2, 3]))  # row 0 is held out: its auxiliary text goes with it
+    assert [block.shape[0] for block in x] == [2]
+    assert y[0].tolist() == ["b", "a"]
+    assert w[0].tolist() == [1.0, 1.0]
+    assert design.blocks(None)[1][0].tolist() == ["a", "b", "a"]
+    # Through `fit`: a detail given with its title is counted once per title as auxiliary text.
+    titles, details, labels = synthetic(6)
+    model = TextClassifier(config=FAST)
+    report = model.fit(titles, labels, aux_texts=details, aux_labels=labels, aux_titles=titles)
+    assert report.n_aux == len(details)
+    with pytest.raises(ValueError, match="same length"):
+        model.fit(titles, labels, aux_texts=details, aux_labels=labels, aux_titles=titles[:-1])
 
 
 def test_nb_svm_share_is_cross_validated() -> None:
