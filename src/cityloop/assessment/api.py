@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router
 from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.responses import Status as HttpStatus
@@ -13,14 +14,17 @@ from cityloop.assessment.models import UNREACHABLE_ATTEMPTS
 from cityloop.assessment.schemas import (
     CallbackAttemptIn,
     CallbackAttemptOut,
+    CallbackDueOut,
     DecisionChoice,
     ExemptionDecisionIn,
     ExemptionFilters,
     ExemptionIn,
     ExemptionOut,
 )
+from cityloop.security import grants as g
 from cityloop.security.auth import API_AUTH
 from cityloop.tickets.schemas import ErrorOut, ValidationErrorOut
+from cityloop.tickets.services import PermissionDenied
 
 router = Router(tags=["assessment"], auth=API_AUTH)
 ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ValidationErrorOut}
@@ -53,6 +57,33 @@ def exemption_decide(request: HttpRequest, exemption_id: int, payload: Exemption
     409 once decided."""
     return services.exemption_decide(exemption_id=exemption_id, actor=request.user, decision=payload.decision,
                                      reason=payload.reason)
+
+
+class _CallbacksDue:
+    """Waiting callbacks as the pagination reads them: counted by the database, deadlines worked out per page."""
+
+    def __init__(self, user: Any) -> None:
+        self.tickets = selectors.callbacks_waiting(user, g.CALLBACK)
+
+    def __len__(self) -> int:
+        return self.tickets.count()
+
+    def __getitem__(self, page: slice) -> list[dict[str, Any]]:
+        return [{"ticket_id": t.pk, "number": t.number, "title": t.title, "completed_at": t.completed_at,
+                 "callback_due": due, "unreachable_attempts": n}
+                for t, due, n in selectors.callback_rows(self.tickets[page])]
+
+
+@router.get("/callbacks", response={200: list[CallbackDueOut], 403: ErrorOut, 422: ValidationErrorOut},
+            operation_id="callback_list")
+@paginate(LimitOffsetPagination)
+def callback_list(request: HttpRequest) -> Any:
+    """Completed tickets in the caller's area waiting for their callback (回访), oldest completion first, with the
+    callback deadline and the unreachable attempts so far (what the operators' callback page lists). The centre's
+    staff only: 403 for others."""
+    if not selectors.can_call_back(request.user):
+        raise PermissionDenied(_("You may not do this."))
+    return _CallbacksDue(request.user)
 
 
 @router.post("/tickets/{ticket_id}/callback-attempts", response={201: CallbackAttemptOut, **ERRORS},

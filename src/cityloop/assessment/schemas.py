@@ -78,6 +78,15 @@ class ExemptionFilters(Schema):
     decision: DecisionChoice | None = None
 
 
+class CallbackDueOut(BaseModel):
+    ticket_id: int
+    number: str
+    title: str
+    completed_at: dt.datetime
+    callback_due: dt.datetime = Field(description="Completion plus the year's callback days, in working time.")
+    unreachable_attempts: int = Field(description="Unreachable attempts since the completion.")
+
+
 class CallbackAttemptIn(BaseModel):
     note: str = Field("", max_length=1000, description="What happened: no answer, busy, switched off.")
 
@@ -88,5 +97,6 @@ class CallbackAttemptOut(Schema):
     at: dt.datetime
     outcome: CallbackOutcome
     note: str
-    unreachable_attempts: int = Field(description="Unreachable attempts on the ticket so far, this one included.")
+    unreachable_attempts: int = Field(description="Unreachable attempts since the ticket's latest completion, this "
+                                                  "one included.")
     unreachable_limit: int = Field(description="At this many the callback is over: the ticket counts as unreachable.")

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from cityloop.assessment import services
 from cityloop.assessment.models import UNREACHABLE_ATTEMPTS, AssessmentConfig, CallbackAttempt
 from cityloop.conftest import BrowserPage, World
 from cityloop.core import clock
@@ -235,3 +236,21 @@ def test_callback_by_keyboard(world: World, browser_page: BrowserPage) -> None:
     ticket.refresh_from_db()
     assert (ticket.status, ticket.resolved, ticket.satisfaction) == ("closed", True, "basically_satisfied")
     assert "Callback of" in page.content()
+
+
+def test_api_lists_the_callbacks_waiting(world: World) -> None:
+    with clock.frozen_at(OCT):
+        first, second = completed(world), completed(world)  # callback due three working days later, 17:30
+        drive(world, new_ticket(world), "closed")  # called back already
+    with clock.frozen_at(OCT + dt.timedelta(hours=1)):
+        services.callback_attempt_record(ticket_id=second.pk, actor=world.users["operator"])
+    response = world.client("operator", "en").get("/api/callbacks?limit=1&offset=1")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["count"] == 2
+    assert [(i["ticket_id"], i["number"], i["callback_due"], i["unreachable_attempts"]) for i in body["items"]] == [
+        (second.pk, second.number, "2026-10-15T17:30:00+08:00", 1)]
+    assert world.client("operator").get("/api/callbacks").json()["items"][0]["ticket_id"] == first.pk
+    for username in ("citizen", "handler", "supervisor"):
+        refused = world.client(username, "en").get("/api/callbacks")
+        assert (refused.status_code, refused.json()["code"]) == (403, "permission_denied"), username

@@ -60,6 +60,7 @@ EXPECTED_GET: dict[str, str] = {
     "api:exemption_request":                "4xx   4xx   4xx   4xx   4xx   4xx   4xx   4xx",   # POST only
     "api:exemption_decide":                 "4xx   4xx   4xx   4xx   4xx   4xx   4xx   4xx",   # POST only
     "api:callback_attempt_record":          "4xx   4xx   4xx   4xx   4xx   4xx   4xx   4xx",   # POST only
+    "api:callback_list":                    "login 403   403   403   403   403   403   ok",    # the centre's staff
     # --- staff pages of the ticket loop
     "tickets:list":                         "login ok    ok    ok    ok    ok    ok    ok",    # scoped list
     "tickets:detail":                       "login ok    404   404   ok    ok    ok    ok",
