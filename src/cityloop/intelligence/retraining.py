@@ -10,6 +10,18 @@ from cityloop.tickets.choices import Status
 from cityloop.tickets.models import Category, Ticket
 
 
+def category_taxonomy(level: int) -> list[list[str]]:
+    """The category tree as the classifier's `taxonomy` reads it, for labels at `level`: per category below that
+    level, the code of its ancestor there (the label), then the names of the levels below down to it."""
+    categories = {c.pk: c for c in Category.objects.only("pk", "code", "name", "path")}
+    paths = []
+    for category in categories.values():
+        ids = [int(p) for p in category.path.split("/") if p]
+        if len(ids) > level and all(pk in categories for pk in ids):
+            paths.append([categories[ids[level - 1]].code, *(categories[pk].name for pk in ids[level:])])
+    return paths
+
+
 def closed_ticket_examples(*, label_field: str = "category", level: int = 2, since: str = "",
                            min_count: int = 5) -> tuple[list[str], list[str], list[str]]:
     """(titles, descriptions, labels) of closed tickets; category labels are codes at `level` (or shallower)."""

@@ -326,7 +326,12 @@ def test_cli_train_evaluate_predict_csv(tmp_path: Path) -> None:
     data = labelled_csv(tmp_path / "train.csv")
     unlabelled = write_csv(tmp_path / "unl.csv", ["title", "detail"], [["A1区工地粉尘", "工地粉尘很大"]])
     model_dir = tmp_path / "model"
-    output = run("train", "--data", str(data), "--out", str(model_dir), "--unlabelled", str(unlabelled))
+    # the tree's header row names no label, so only the two paths through a label give texts
+    taxonomy = write_csv(tmp_path / "tree.csv", ["一级分类", "二级分类", "三级分类"],
+                         [["城乡建设", "住房保障", "物业管理"], ["环境保护", "噪声污染", ""], ["其他", "其他", "其他"]])
+    output = run("train", "--data", str(data), "--out", str(model_dir), "--unlabelled", str(unlabelled),
+                 "--taxonomy", str(taxonomy))
+    assert "Texts learnt from the category tree: 2." in output
     assert "Model saved" in output
     assert (model_dir / "meta.json").is_file()
 

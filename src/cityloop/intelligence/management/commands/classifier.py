@@ -63,6 +63,11 @@ class Command(BaseCommand):
             default=[],
             help="unlabelled CSV/.xlsx for self-training (same column options); repeatable",
         )
+        train.add_argument(
+            "--taxonomy",
+            help="CSV/.xlsx of the category tree, a path of names from the top per row (e.g. 一级分类, 二级分类, "
+            "三级分类): the names below each label are learnt as texts of that label",
+        )
         train.add_argument("--overwrite", action="store_true", help="replace an existing model directory")
 
         evaluate = sub.add_parser("evaluate", help="measure a model on a labelled file")
@@ -121,13 +126,20 @@ class Command(BaseCommand):
         for path in opts["unlabelled"]:
             extra = self._examples(path, opts, label=False)
             unlabelled.extend(zip(extra.titles, extra.details, strict=True))
+        taxonomy = read_table(opts["taxonomy"]).rows if opts["taxonomy"] else []
         model = TextClassifier(label_field=opts["label_field"])
-        report = model.fit(examples.titles, examples.labels, examples.details, unlabelled_pairs=unlabelled)
+        report = model.fit(examples.titles, examples.labels, examples.details, unlabelled_pairs=unlabelled,
+                           taxonomy=taxonomy)
         path = model.save(opts["out"], overwrite=opts["overwrite"], extra_meta={"training_file": str(opts["data"])})
         self.stdout.write(
             _("Trained on %(rows)d rows (%(unique)d distinct texts, %(labels)d labels).")
             % {"rows": report.n_rows, "unique": report.n_unique_texts, "labels": len(model.labels)}
         )
+        self._summary(report, path)
+
+    def _summary(self, report: Any, path: Path) -> None:
+        if report.n_taxonomy:
+            self.stdout.write(_("Texts learnt from the category tree: %(n)d.") % {"n": report.n_taxonomy})
         if report.cv_macro_f1 is not None:
             self.stdout.write(
                 _("Cross-validated macro-F1 %(f1).4f, accuracy %(acc).4f.")
@@ -182,22 +194,20 @@ class Command(BaseCommand):
 
     def _retrain(self, opts: dict[str, Any]) -> None:
         from cityloop.intelligence.registry import activate
-        from cityloop.intelligence.retraining import closed_ticket_examples
+        from cityloop.intelligence.retraining import category_taxonomy, closed_ticket_examples
 
         check_model_target(opts["out"], overwrite=opts["overwrite"])
         titles, details, labels = closed_ticket_examples(
             label_field=opts["label_field"], level=opts["level"], since=opts["since"], min_count=opts["min_count"])
         model = TextClassifier(label_field=opts["label_field"])
-        report = model.fit(titles, labels, details)
+        report = model.fit(titles, labels, details, taxonomy=category_taxonomy(opts["level"])
+                           if opts["label_field"] == "category" else ())
         path = model.save(opts["out"], overwrite=opts["overwrite"], extra_meta={
             "training_file": "closed tickets", "category_level": opts["level"]})
         self.stdout.write(
             _("Trained on %(rows)d closed tickets (%(labels)d labels).") % {"rows": report.n_rows,
                                                                             "labels": len(model.labels)})
-        if report.cv_macro_f1 is not None:
-            self.stdout.write(_("Cross-validated macro-F1 %(f1).4f, accuracy %(acc).4f.")
-                              % {"f1": report.cv_macro_f1, "acc": report.cv_accuracy})
-        self.stdout.write(_("Model saved to %(path)s.") % {"path": path})
+        self._summary(report, path)
         if opts["activate"]:
             link = activate(opts["label_field"], path)
             self.stdout.write(_("Active for intake: %(link)s.") % {"link": link})
