@@ -2,13 +2,16 @@ import math
 import random
 
 import pytest
+from django.db import connection
 
 from cityloop.conftest import World
 from cityloop.intelligence.duplicates import (
     FEATURES,
+    Rarity,
     Text,
     cells_within,
     duplicate_candidates,
+    neighbours,
     place_conflict,
     reset_rarity,
 )
@@ -41,6 +44,71 @@ def test_closed_and_other_families_are_not_candidates(world: World) -> None:
     found = duplicate_candidates(title="井盖缺失", description="井盖丢了", category=world.category, **HERE)
     assert [c.ticket_id for c in found] == []
     assert closed.status == "closed"
+
+
+def test_merged_tickets_are_not_candidates(world: World) -> None:
+    merged = drive(world, new_ticket(world, title="井盖缺失", description="井盖丢了", **NEAR), "merged")
+    found = duplicate_candidates(title="井盖缺失", description="井盖丢了", category=world.category, **HERE)
+    assert merged.merged_into_id is not None
+    assert [c.ticket_id for c in found] == [merged.merged_into_id]  # the ticket it went into is still open
+
+
+def test_the_ticket_itself_is_not_its_own_duplicate(world: World) -> None:
+    ticket = new_ticket(world, title="井盖缺失", description="井盖丢了", **NEAR)
+    other = new_ticket(world, title="井盖缺失", description="井盖丢了", **NEAR)
+    found = duplicate_candidates(title="井盖缺失", description="井盖丢了", category=world.category,
+                                 exclude_id=ticket.pk, **HERE)
+    assert [c.ticket_id for c in found] == [other.pk]
+
+
+def test_without_a_category_every_family_and_the_unclassified_are_candidates(world: World) -> None:
+    other_family = Category.objects.create(code="02", name="环境保护", level=1)
+    tickets = [new_ticket(world, title="井盖缺失", description="井盖丢了", category_id=category_id, **NEAR)
+               for category_id in (world.category.pk, other_family.pk, None)]
+    found = duplicate_candidates(title="井盖缺失", description="井盖丢了", **HERE)
+    assert sorted(c.ticket_id for c in found) == [t.pk for t in tickets]
+
+
+@pytest.mark.django_db
+def test_the_lookup_reads_the_family_index() -> None:
+    """Each part of the lookup (the family's categories, the unclassified) is a range of the (category, cell,
+    created_at) index, not a scan of every ticket in the cells: what keeps dense places fast. PostgreSQL plans
+    by table statistics, which a test database's few rows do not have; the benchmark prints its plan."""
+    if connection.vendor != "sqlite":
+        pytest.skip("the plan of a nearly empty PostgreSQL table says nothing")
+    category = Category.objects.create(code="02", name="环境保护", level=1)
+    sql, params = neighbours(latitude=30.605, longitude=114.305, category=category, radius=1000, exclude_id=1)
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        steps = [row[-1] for row in cursor.fetchall()]
+    searches = [step for step in steps if step.startswith("SEARCH tickets_ticket")]
+    assert searches == ["SEARCH tickets_ticket USING INDEX ticket_category_cell_time "
+                        "(category_id=? AND cell=? AND created_at>?)"] * 2
+
+
+def test_cosines_follow_the_definition() -> None:
+    """The array computation gives the weighted cosine of gram sets as written out here: characters and pairs
+    of adjacent characters, each once per text, weighted by the squared log((n + 1) / (df + 1)) among the
+    sample, and log(n + 1) squared for a gram the sample lacks."""
+    sample = ["井盖缺失", "路灯不亮", "井盖丢了很危险", "", "垃圾堆积好几天"]
+    rarity = Rarity.of(sample)
+
+    def grams(text: str) -> set[str]:
+        return set(text) | {text[i:i + 2] for i in range(len(text) - 1)}
+
+    def squared(gram: str) -> float:
+        df = sum(gram in grams(text) for text in sample)
+        return math.log((len(sample) + 1) / (df + 1)) ** 2 if df else math.log(len(sample) + 1) ** 2
+
+    def cosine(a: str, b: str) -> float:
+        norms = math.sqrt(sum(map(squared, grams(a)))) * math.sqrt(sum(map(squared, grams(b))))
+        return sum(map(squared, grams(a) & grams(b))) / norms if norms else 0.0
+
+    query = "井盖丢了井盖"  # a gram said twice counts once
+    # "丢" then "了井": the pair "丢了" across them belongs to neither; "啊" is not in the sample.
+    others = ["井盖缺失", "", "丢", "了井", "路灯不亮", "井盖丢了很危险啊"]
+    assert rarity.cosines(query, others) == pytest.approx([cosine(query, other) for other in others])
+    assert rarity.cosines("", others).tolist() == [0.0] * len(others)
 
 
 def test_no_point_no_candidates(world: World) -> None:
