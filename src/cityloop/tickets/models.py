@@ -56,8 +56,9 @@ class Ticket(TimeStampedModel):
     ticket_type = models.CharField(_("type"), max_length=16, choices=TicketType.choices)
     urgency = models.CharField(_("urgency"), max_length=16, choices=Urgency.choices, default=Urgency.NORMAL)
     is_complex = models.BooleanField(_("complex"), default=False)
+    # indexed by ticket_category_cell_time, which leads with it
     category = models.ForeignKey(Category, verbose_name=_("category"), null=True, blank=True,
-                                 on_delete=models.PROTECT, related_name="tickets")
+                                 on_delete=models.PROTECT, related_name="tickets", db_index=False)
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), max_length=5000)
 
