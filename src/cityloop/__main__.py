@@ -2,12 +2,16 @@
 
 import os
 import sys
+from pathlib import Path
 
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cityloop.config.settings.base")
+    from django.conf import settings
     from django.core.management import execute_from_command_line
 
+    # The data directory holds the default SQLite database: a fresh checkout has none yet.
+    Path(settings.DATA_DIR).mkdir(parents=True, exist_ok=True)
     execute_from_command_line(["cityloop", *sys.argv[1:]])
 
 
