@@ -21,7 +21,7 @@ from cityloop.assessment.models import (
     ReplyScore,
     SupervisorReview,
 )
-from cityloop.assessment.selectors import can_call_back_ticket, can_request_exemption
+from cityloop.assessment.selectors import can_call_back_ticket, can_request_exemption, unreachable_since_completion
 from cityloop.core import clock
 from cityloop.core.errors import Conflict, InvalidInput, NotFound
 from cityloop.organisation.models import Area, Unit
@@ -79,8 +79,7 @@ def callback_attempt_record(*, ticket_id: int, actor: Any, note: str = "") -> Ca
         if not can_call_back_ticket(actor, ticket):
             raise PermissionDenied(_("You may not do this to this ticket."))
         # The row lock serialises attempts on PostgreSQL; SQLite serialises every write anyway.
-        failed = CallbackAttempt.objects.filter(ticket=ticket, outcome=CallbackOutcome.UNREACHABLE,
-                                                at__gte=ticket.completed_at).count() if ticket.completed_at else 0
+        failed = unreachable_since_completion(ticket, CallbackAttempt.objects.filter(ticket=ticket))
         if failed >= UNREACHABLE_ATTEMPTS:
             raise Conflict(_("The citizen was not reached %(n)d times; the callback is over.")
                            % {"n": UNREACHABLE_ATTEMPTS}, code="unreachable_limit")

@@ -17,7 +17,7 @@ def category_taxonomy(level: int) -> list[list[str]]:
     paths = []
     for category in categories.values():
         ids = [int(p) for p in category.path.split("/") if p]
-        if len(ids) > level and all(pk in categories for pk in ids):
+        if len(ids) > level:
             paths.append([categories[ids[level - 1]].code, *(categories[pk].name for pk in ids[level:])])
     return paths
 
