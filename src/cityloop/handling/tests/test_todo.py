@@ -61,6 +61,8 @@ def todo_world(world: World) -> dict[str, Ticket]:
     other = new_ticket(world, title="住建局的")
     ticket_transition(ticket_id=other.pk, action="dispatch", actor=world.users["dispatcher"],
                       params=TransitionInput(unit_id=world.other_department.pk))
+    # Its deadline is pinned: left to the working-time calendar it depends on when the suite runs.
+    set_clock(other, due_in=5 * hour, warn_in=3 * hour)
     new_ticket(world, title="未派单")
     # Co-handled: the department is summoned into another unit's ticket.
     helped = new_ticket(world, title="协办的")
