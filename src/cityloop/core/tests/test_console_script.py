@@ -1,4 +1,5 @@
-"""The `cityloop` console script on a fresh checkout: the data directory (and its SQLite database) is made."""
+"""The `cityloop` console script on a fresh checkout: the data directory (its SQLite database, its static
+directory) is made."""
 
 import os
 import subprocess
@@ -14,3 +15,5 @@ def test_a_fresh_checkout_gets_its_data_directory(tmp_path: Path) -> None:
                             text=True, check=False, timeout=120)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "var" / "cityloop.sqlite3").is_file()
+    # Without it WhiteNoise warns at every start of the server.
+    assert (tmp_path / "var" / "static").is_dir()
